@@ -1,0 +1,470 @@
+"""Proctor's in-container supervisor: PID 1 of every Python sandbox.
+
+It reads one job per line (JSON) on stdin and answers one line on stdout. Each test runs in a
+fresh fork, so no test can change another's state, and this process never runs candidate code.
+
+Why PID 1: the kernel delivers no signal to a namespace's init from inside the namespace unless
+init handles it, so candidate code (same uid) cannot kill or stop the supervisor. It also marks
+itself non-dumpable, so candidates cannot ptrace it or open /proc/1/fd. Expected values of
+`call` and `stdio` tests never enter the container: the worker compares them outside.
+
+Stdlib only; runs as `python3 -I -S -B`.
+"""
+
+import contextlib
+import ctypes
+import json
+import math
+import os
+import resource
+import secrets
+import select
+import signal
+import statistics
+import sys
+import time
+import types
+
+PR_SET_DUMPABLE = 4
+RESULT_FD = 3
+SCRATCH_DIRS = ("/tmp", "/dev/shm")
+CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
+MAX_RECORD_BYTES = 4 << 20
+MAX_STDERR_CHARS = 4096
+AS_OVERHEAD_MB = 64  # address space of the forked interpreter itself, on top of memory_mb
+
+_wake_r, _wake_w = -1, -1
+# Bound before any candidate code runs, so rebinding `os.write` or `json.dumps` does not reach us.
+_write, _dumps = os.write, json.dumps
+
+
+def main() -> None:
+    global _wake_r, _wake_w
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    _wake_r, _wake_w = os.pipe()
+    os.set_blocking(_wake_w, False)
+    os.set_blocking(_wake_r, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(_wake_w)
+    out = os.fdopen(1, "wb", buffering=0)
+    hello = {"ready": True, "python": ".".join(map(str, sys.version_info[:3]))}
+    out.write(json.dumps(hello).encode() + b"\n")
+    for line in sys.stdin.buffer:
+        job = json.loads(line)
+        reply = run_job(job)
+        out.write(json.dumps(reply, separators=(",", ":")).encode() + b"\n")
+    # stdin closed: the worker is gone, so the container ends with it.
+
+
+def run_job(job: dict) -> dict:
+    """Compile once in a throwaway child, then run each test in its own fork."""
+    limits = job["limits"]
+    budget_end = time.monotonic() + limits["time_s"]
+    compiled = compile_check(job["code"], limits)
+    reply: dict = {"id": job.get("id"), "compile": compiled, "tests": []}
+    peak_kb = compiled.pop("memory_kb", 0)
+    stop = False
+    for test in job["tests"]:
+        if not compiled["ok"] or stop:
+            reply["tests"].append({"status": "skipped", "time_ms": 0.0})
+            continue
+        remaining = budget_end - time.monotonic()
+        if remaining <= 0:
+            reply["tests"].append(
+                {"status": "timeout", "time_ms": 0.0, "error": _err("Timeout", "job time budget exhausted")}
+            )
+            continue
+        result = run_timed(job, test, limits, budget_end)
+        peak_kb = max(peak_kb, result.pop("memory_kb", 0))
+        reply["tests"].append(result)
+        if job.get("stop_on_first_failure") and result["status"] not in ("passed", "completed"):
+            stop = True
+    reply["peak_memory_kb"] = peak_kb
+    reply["clean"] = reset_scratch()
+    reply["supervisor_cpu_s"] = round(sum(os.times()[:2]), 3)
+    return reply
+
+
+def compile_check(code: str, limits: dict) -> dict:
+    """Compile in a child: a pathological source can at worst kill that child, not PID 1."""
+    res = run_child(lambda: _compile_child(code), limits, min(limits["test_time_s"], 10.0), b"")
+    record = res["record"]
+    if record and record.get("status") == "compiled":
+        return {"ok": True, "error": None, "memory_kb": res["memory_kb"]}
+    if record and record.get("status") == "compile_error":
+        return {"ok": False, "error": record["error"], "memory_kb": res["memory_kb"]}
+    # The compiler itself ran out of time or memory: the source cannot be compiled here.
+    return {"ok": False, "error": _err(res["status"], "the compiler did not finish"), "memory_kb": 0}
+
+
+def _compile_child(code: str) -> dict:
+    try:
+        compile(code, "<candidate>", "exec")
+    except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
+        line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else None
+        return {"status": "compile_error", "error": _err(type(exc).__name__, _safe_str(exc), line)}
+    return {"status": "compiled"}
+
+
+def run_timed(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
+    """Run a test; if it completed, re-run it `timing_repeats` times and report medians."""
+    first = run_test(job, test, limits, budget_end)
+    repeats = int(job.get("timing_repeats", 1))
+    if repeats <= 1 or first["status"] not in ("passed", "completed"):
+        return first
+    walls, cpus = [first["time_ms"]], [first["cpu_ms"]]
+    for _ in range(repeats - 1):
+        if time.monotonic() >= budget_end:
+            break
+        again = run_test(job, test, limits, budget_end)
+        if again["status"] != first["status"]:
+            break
+        walls.append(again["time_ms"])
+        cpus.append(again["cpu_ms"])
+    first["time_ms"] = round(statistics.median(walls), 3)
+    first["cpu_ms"] = round(statistics.median(cpus), 3)
+    first["timing_runs"] = len(walls)
+    if len(cpus) > 1 and first["cpu_ms"] > 0:
+        first["cpu_spread"] = round(statistics.pstdev(cpus) / statistics.mean(cpus), 4)
+    return first
+
+
+def run_test(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
+    timeout = min(limits["test_time_s"], max(budget_end - time.monotonic(), 0.001))
+    stdin = test.get("stdin", "").encode() if test["kind"] == "stdio" else b""
+    nonce = secrets.token_hex(16)
+    res = run_child(lambda: _test_child(job["code"], test, nonce), limits, timeout, stdin)
+    result = {"status": res["status"], "time_ms": res["time_ms"], "cpu_ms": res["cpu_ms"]}
+    result["memory_kb"] = res["memory_kb"]
+    stderr = res["stderr"].decode("utf-8", "replace")
+    record = res["record"] if res["record_ok"] else None
+    if res["status"] == "exited":
+        result.update(_judge_exit(test["kind"], record, res["exit_code"], nonce))
+    if test["kind"] == "stdio" and result["status"] == "completed":
+        result["stdout"] = res["stdout"].decode("utf-8", "replace")
+    if result["status"] not in ("passed", "completed") and stderr:
+        result["stderr"] = stderr[-MAX_STDERR_CHARS:]
+    if res["status"] == "timeout":
+        result["error"] = _err("Timeout", f"test exceeded {timeout:.3g} s")
+    elif res["status"] == "signaled":
+        result.update(_judge_signal(res["signal"]))
+    elif res["status"] == "output_limit":
+        result["error"] = _err("OutputLimit", f"output exceeded {limits['output_kb']} KB")
+    elif not res["record_ok"] and res["record_error"]:
+        result.update(status="error", error=_err("ProtocolError", res["record_error"]))
+    return result
+
+
+def _judge_exit(kind: str, record: dict | None, exit_code: int, nonce: str) -> dict:
+    """Turn a child that exited by itself into a status; only a nonce-bearing record counts."""
+    if record is not None and record.get("nonce") == nonce:
+        status = record["status"]
+        out = {"status": "completed" if status == "exited" else status}
+        if "error" in record:
+            out["error"] = record["error"]
+        if status == "returned":
+            out["status"] = "completed"
+            out["value"] = record.get("value")
+            out["value_repr"] = record.get("value_repr")
+        return out
+    if kind == "stdio" and exit_code == 0:
+        return {"status": "completed"}  # a script may end with os._exit(0); its output is the evidence
+    why = f"the process ended (exit code {exit_code}) before the test finished"
+    return {"status": "error", "error": _err("EarlyExit", why)}
+
+
+def _judge_signal(signum: int) -> dict:
+    if signum == signal.SIGKILL:
+        return {"status": "memory_limit", "error": _err("MemoryLimit", "killed (out of memory)")}
+    if signum == signal.SIGXCPU:
+        return {"status": "timeout", "error": _err("Timeout", "CPU time limit exceeded")}
+    if signum == signal.SIGXFSZ:
+        return {"status": "output_limit", "error": _err("FileSizeLimit", "file size limit exceeded")}
+    name = signal.Signals(signum).name if signum in signal.Signals._value2member_map_ else str(signum)
+    return {"status": "error", "error": _err("Signal", f"killed by {name}")}
+
+
+def run_child(target, limits: dict, timeout: float, stdin: bytes) -> dict:
+    """Fork `target`, feed stdin, collect stdout/stderr/result records under the limits.
+
+    After the child ends, every other process in the container is killed, so nothing a test
+    started (daemons, double forks, setsid) outlives it.
+    """
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    res_r, res_w = os.pipe()
+    in_fd = os.memfd_create("stdin")
+    os.write(in_fd, stdin)
+    os.lseek(in_fd, 0, os.SEEK_SET)
+    sys.stdout.flush()
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        _become_child(target, limits, timeout, in_fd, out_w, err_w, res_w)
+    for fd in (out_w, err_w, res_w, in_fd):
+        os.close(fd)
+    output_cap = limits["output_kb"] * 1024
+    bufs = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray()}
+    deadline = time.monotonic() + timeout
+    status, wait_status, rusage = None, None, None
+    open_fds = set(bufs)
+    while wait_status is None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            status = "timeout"
+            break
+        readable, _, _ = select.select([*open_fds, _wake_r], [], [], left)
+        for fd in readable:
+            if fd == _wake_r:
+                _drain(_wake_r)
+                continue
+            if not _read_into(fd, bufs[fd]):
+                open_fds.discard(fd)
+        if len(bufs[out_r]) + len(bufs[err_r]) > output_cap or len(bufs[res_r]) > MAX_RECORD_BYTES:
+            status = "output_limit"
+            break
+        got, wait_status, rusage = os.wait4(pid, os.WNOHANG)
+        if got == 0:
+            wait_status = None
+    elapsed_ms = (time.perf_counter() - start) * 1000
+    killed_rusage = kill_everything(pid if wait_status is None else None)
+    rusage = rusage or killed_rusage
+    for fd in open_fds:
+        while _read_into(fd, bufs[fd], limit=output_cap + MAX_RECORD_BYTES):
+            pass
+    for fd in bufs:
+        os.close(fd)
+    reset_scratch()
+    result = {
+        "time_ms": round(elapsed_ms, 3),
+        "cpu_ms": round((rusage.ru_utime + rusage.ru_stime) * 1000, 3) if rusage else 0.0,
+        "memory_kb": rusage.ru_maxrss if rusage else 0,
+        "stdout": bytes(bufs[out_r][:output_cap]),
+        "stderr": bytes(bufs[err_r][:output_cap]),
+        "exit_code": None,
+        "signal": None,
+    }
+    result.update(_parse_records(bytes(bufs[res_r])))
+    if status is None:
+        if os.WIFSIGNALED(wait_status):
+            status, result["signal"] = "signaled", os.WTERMSIG(wait_status)
+        else:
+            status, result["exit_code"] = "exited", os.WEXITSTATUS(wait_status)
+    result["status"] = status
+    return result
+
+
+def _parse_records(raw: bytes) -> dict:
+    """Exactly one well-formed record is positive evidence; zero or several is a failure."""
+    lines = [ln for ln in raw.split(b"\n") if ln]
+    if len(lines) != 1:
+        error = "more than one result record" if lines else None
+        return {"record": None, "record_ok": False, "record_error": error}
+    try:
+        record = json.loads(lines[0])
+    except ValueError:
+        return {"record": None, "record_ok": False, "record_error": "malformed result record"}
+    if not isinstance(record, dict) or not isinstance(record.get("status"), str):
+        return {"record": None, "record_ok": False, "record_error": "malformed result record"}
+    return {"record": record, "record_ok": True, "record_error": None}
+
+
+def kill_everything(pid: int | None):
+    """SIGKILL every process but PID 1 and reap them all; returns `pid`'s rusage if given."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(-1, signal.SIGKILL)
+    rusage = None
+    while True:
+        try:
+            got, _, ru = os.wait4(-1, 0)
+        except ChildProcessError:
+            return rusage
+        except InterruptedError:
+            continue
+        if got == pid:
+            rusage = ru
+
+
+def reset_scratch() -> bool:
+    """Empty the writable mounts and check no SysV IPC object survives; False means recycle."""
+    clean = True
+    for top in SCRATCH_DIRS:
+        clean &= _wipe_dir(top)
+    for kind in ("shm", "sem", "msg"):
+        try:
+            with open(f"/proc/sysvipc/{kind}", "rb") as fh:
+                clean &= len(fh.read().splitlines()) <= 1
+        except OSError:
+            pass
+    return clean
+
+
+def _wipe_dir(path: str) -> bool:
+    ok = True
+    try:
+        entries = list(os.scandir(path))
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                os.chmod(entry.path, 0o700)
+                ok &= _wipe_dir(entry.path)
+                os.rmdir(entry.path)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            ok = False
+    return ok
+
+
+def _read_into(fd: int, buf: bytearray, limit: int = 1 << 16) -> bool:
+    try:
+        chunk = os.read(fd, min(limit, 1 << 16))
+    except BlockingIOError:
+        return False
+    if chunk:
+        buf += chunk
+    return bool(chunk)
+
+
+def _drain(fd: int) -> None:
+    try:
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass
+
+
+# ---------------------------------------------------------------- the child side
+
+
+def _become_child(target, limits: dict, timeout: float, in_fd: int, out_w: int, err_w: int, res_w: int):
+    """Runs in the fork: rewire fds, drop to the test's limits, run, and never return."""
+    try:
+        signal.set_wakeup_fd(-1)
+        for sig in (signal.SIGCHLD, signal.SIGPIPE, signal.SIGINT):
+            signal.signal(sig, signal.SIG_DFL)
+        os.dup2(in_fd, 0)
+        os.dup2(out_w, 1)
+        os.dup2(err_w, 2)
+        os.dup2(res_w, RESULT_FD)
+        os.closerange(RESULT_FD + 1, 1 << 16)
+        cpu = math.ceil(timeout) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+        mem = (limits["memory_mb"] + AS_OVERHEAD_MB) << 20
+        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        os.environ.clear()
+        os.environ.update(CHILD_ENV)
+        os.chdir("/tmp")
+        # The test's own standard streams, open for the child's whole (short) life.
+        sys.stdin = open(0, encoding="utf-8", errors="surrogateescape", closefd=False)  # noqa: SIM115
+        sys.stdout = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1)  # noqa: SIM115
+        record = target()
+    except BaseException as exc:  # the harness itself must never escape into the supervisor loop
+        record = {"status": "error", "error": _err(type(exc).__name__, _safe_str(exc))}
+    _finish(record)
+
+
+def _finish(record: dict | None) -> None:
+    # Plain try/except, not contextlib: candidate code has run in this process and may have patched it.
+    for stream in (sys.stdout, sys.stderr):
+        try:  # noqa: SIM105
+            stream.flush()
+        except BaseException:
+            pass
+    if record is not None:
+        try:
+            _write(RESULT_FD, _dumps(record, separators=(",", ":")).encode() + b"\n")
+        except BaseException:
+            os._exit(70)
+    os._exit(0 if record is None or record.get("status") in ("passed", "returned", "exited") else 1)
+
+
+def _test_child(code: str, test: dict, nonce: str) -> dict | None:
+    kind = test["kind"]
+    name = "__main__" if kind == "stdio" else "solution"
+    module = types.ModuleType(name)
+    module.__file__ = "main.py"
+    namespace = module.__dict__
+    sys.modules[name] = module
+    sys.argv = ["main.py"]
+    try:
+        exec(compile(code, "<candidate>", "exec"), namespace)
+        if kind == "assert":
+            exec(compile(test["code"], "<test>", "exec"), namespace)
+            record = {"status": "passed"}
+        elif kind == "call":
+            value = namespace[test["function"]](*test.get("args", []), **test.get("kwargs", {}))
+            record = _returned(value)
+        else:
+            record = {"status": "exited"}
+    except SystemExit as exc:
+        code_ = exc.code
+        if kind == "stdio" and code_ in (None, 0):
+            record = {"status": "exited"}
+        else:
+            record = {"status": "error", "error": _err("SystemExit", _safe_str(code_), _candidate_line(exc))}
+    except AssertionError as exc:
+        record = {"status": "failed", "error": _err("AssertionError", _safe_str(exc), _candidate_line(exc))}
+    except MemoryError as exc:
+        record = {"status": "memory_limit", "error": _err("MemoryError", _safe_str(exc), _candidate_line(exc))}
+    except BaseException as exc:
+        record = {"status": "error", "error": _err(_type_name(exc), _safe_str(exc), _candidate_line(exc))}
+    record["nonce"] = nonce
+    return record
+
+
+def _returned(value) -> dict:
+    """Serialise the return value as JSON; the worker compares it with the expected value."""
+    try:
+        return {"status": "returned", "value": json.loads(json.dumps(value))}
+    except BaseException:
+        return {"status": "returned", "value": None, "value_repr": _safe_repr(value)}
+
+
+def _candidate_line(exc: BaseException) -> int | None:
+    """The deepest traceback line that lies in the candidate's own code."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<candidate>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    if line is None and isinstance(exc, SyntaxError) and exc.filename == "<candidate>":
+        line = exc.lineno
+    return line
+
+
+def _type_name(exc: BaseException) -> str:
+    try:
+        return str(type(exc).__name__)[:100]
+    except BaseException:
+        return "Exception"
+
+
+def _safe_str(value) -> str:
+    try:
+        return str(value)[:2000]
+    except BaseException:
+        return "<unprintable>"
+
+
+def _safe_repr(value) -> str:
+    try:
+        return repr(value)[:2000]
+    except BaseException:
+        return "<unrepresentable>"
+
+
+def _err(type_: str, message: str, line: int | None = None) -> dict:
+    return {"type": type_, "message": message, "line": line}
+
+
+if __name__ == "__main__":
+    main()
