@@ -1,0 +1,40 @@
+"""The `proctor` command line."""
+
+import argparse
+import logging
+import sys
+
+from proctor.config import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="proctor", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP gateway")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    worker = sub.add_parser("worker", help="run one worker process with its warm sandboxes")
+    worker.add_argument("--slots", type=int, help="warm sandboxes in this process (PROCTOR_SLOTS)")
+    sub.add_parser("up", help="Redis (embedded by default), gateway and workers, until Ctrl-C")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    if args.command == "serve":
+        import uvicorn
+
+        host, port = args.host or settings.host, args.port or settings.port
+        uvicorn.run("proctor.gateway.app:create_app", factory=True, host=host, port=port, log_level="warning")
+    elif args.command == "worker":
+        from proctor.worker.process import run_worker
+
+        run_worker(settings, args.slots)
+    elif args.command == "up":
+        from proctor.launcher import up
+
+        return up(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Configuration: every setting comes from a `PROCTOR_*` environment variable (see README)."""
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """One place for every knob, so gateway, workers and the launcher agree."""
+
+    model_config = SettingsConfigDict(env_prefix="PROCTOR_", extra="ignore")
+
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_keys: str = ""
+    queue_name: str = "proctor"
+
+    image: str = "proctor-python:latest"
+    runtime: str = "runc"
+    workers: int = 2
+    slots: int = 2
+    recycle_after: int = 500
+    cpus: float = 1.0
+    pids_limit: int = 64
+    tmpfs_mb: int = 64
+
+    default_time_s: float = 10.0
+    max_time_s: float = 60.0
+    default_test_time_s: float = 3.0
+    max_test_time_s: float = 30.0
+    default_memory_mb: int = 512
+    max_memory_mb: int = 1024
+    default_output_kb: int = 64
+    max_output_kb: int = 1024
+    max_timing_repeats: int = 50
+
+    max_body_mb: float = 64.0
+    max_code_kb: int = 512
+    max_tests: int = 1000
+    max_batch: int = 4096
+    queue_max: int = 20000
+    queue_wait_s: float = 120.0
+    result_ttl_s: int = 300
+
+    @property
+    def api_key_set(self) -> frozenset[str]:
+        return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
+
+    @property
+    def container_memory_mb(self) -> int:
+        """The container's cgroup cap: the largest per-test limit plus the supervisor's share."""
+        return self.max_memory_mb + 128
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

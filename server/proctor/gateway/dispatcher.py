@@ -1,0 +1,149 @@
+"""Hands submissions to the workers through RQ and waits for their replies without polling.
+
+Each gateway process blocks on one Redis list of its own (BLPOP); workers push every finished item
+onto it, and a single listener task resolves the waiting request's future.
+"""
+
+import asyncio
+import logging
+import math
+import time
+import uuid
+
+import orjson
+from redis import Redis
+from redis import asyncio as aioredis
+from redis.exceptions import RedisError
+from rq import Callback, Queue, Retry
+from starlette.concurrency import run_in_threadpool
+
+from proctor import keys
+from proctor.config import Settings
+from proctor.gateway.errors import ApiError, error_from_reply
+from proctor.limits import outer_budget
+
+log = logging.getLogger(__name__)
+MAX_CHUNK = 16
+WORKER_CACHE_S = 1.0
+RETRY_DETECTION_S = 15.0  # a dead worker's job is noticed (heartbeat TTL + maintenance) and retried
+
+
+class Dispatcher:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.reply_to = keys.reply_key(uuid.uuid4().hex)
+        self.redis = Redis.from_url(settings.redis_url, socket_timeout=10)
+        self.queue = Queue(settings.queue_name, connection=self.redis)
+        self._listener_redis = aioredis.from_url(settings.redis_url, socket_timeout=30)
+        self._pending: dict[tuple[str, int], asyncio.Future] = {}
+        self._workers: tuple[float, list[dict]] = (0.0, [])
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._listen())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+        await self._listener_redis.aclose()
+        self.redis.close()
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                popped = await self._listener_redis.blpop([self.reply_to], timeout=5)
+            except (RedisError, OSError) as exc:
+                log.warning("reply listener lost Redis (%s); reconnecting", exc)
+                await asyncio.sleep(0.5)
+                continue
+            if popped is None:
+                continue
+            message = orjson.loads(popped[1])
+            future = self._pending.pop((message["rid"], message["i"]), None)
+            if future is not None and not future.done():
+                future.set_result(message)
+
+    def live_workers(self) -> list[dict]:
+        """Workers whose registration has not lapsed (cached briefly: it is on every request's path)."""
+        fetched_at, workers = self._workers
+        if time.monotonic() - fetched_at < WORKER_CACHE_S:
+            return workers
+        names = self.redis.zrangebyscore(keys.workers_zset(self.queue.name), time.time(), "+inf")
+        infos = self.redis.hmget(keys.worker_info(self.queue.name), names) if names else []
+        workers = [orjson.loads(info) for info in infos if info]
+        self._workers = (time.monotonic(), workers)
+        return workers
+
+    def _admit(self, count: int) -> int:
+        """Refuse early when nothing can run the work or the queue is over its bound; returns slots."""
+        try:
+            workers = self.live_workers()
+            queued = self.queue.count
+        except RedisError as exc:
+            raise ApiError(503, "queue_unavailable", f"Redis is unreachable: {exc}", retry_after_s=2) from exc
+        if not workers:
+            raise ApiError(503, "sandbox_unavailable", "no worker with a live sandbox pool", retry_after_s=2)
+        if queued + count > self.settings.queue_max:
+            raise ApiError(429, "queue_full", f"{queued} jobs are already queued", retry_after_s=5)
+        return sum(w.get("slots", 1) for w in workers)
+
+    def _enqueue(self, items: list[dict], slots: int) -> None:
+        chunk = max(1, min(MAX_CHUNK, math.ceil(len(items) / (slots * 2))))
+        jobs = []
+        for start in range(0, len(items), chunk):
+            part = items[start : start + chunk]
+            timeout = sum(outer_budget(it["request"]["limits"]) for it in part) + 30
+            jobs.append(
+                Queue.prepare_data(
+                    keys.JOB_FUNCTION,
+                    args=(self.reply_to, part),
+                    timeout=int(timeout),
+                    result_ttl=self.settings.result_ttl_s,
+                    failure_ttl=self.settings.result_ttl_s * 12,
+                    retry=Retry(max=1),
+                    on_failure=Callback("proctor.worker.jobs.report_lost"),
+                    description=f"score {len(part)} submission(s)",
+                )
+            )
+        try:
+            self.queue.enqueue_many(jobs)
+        except RedisError as exc:
+            raise ApiError(503, "queue_unavailable", f"could not enqueue: {exc}", retry_after_s=2) from exc
+
+    async def submit(self, requests: list[dict]) -> list[asyncio.Future]:
+        """Enqueue resolved requests (split so all workers share them); one future per request."""
+        slots = await run_in_threadpool(self._admit, len(requests))
+        loop = asyncio.get_running_loop()
+        now = time.time()
+        batch = uuid.uuid4().hex
+        items, futures = [], []
+        for i, request in enumerate(requests):
+            rid = batch if len(requests) == 1 else f"{batch}-{i}"
+            future = loop.create_future()
+            self._pending[(rid, i)] = future
+            futures.append(future)
+            deadline = now + self.settings.queue_wait_s
+            items.append({"rid": rid, "i": i, "request": request, "enqueued_at": now, "deadline": deadline})
+        try:
+            await run_in_threadpool(self._enqueue, items, slots)
+        except ApiError:
+            for item in items:
+                self._pending.pop((item["rid"], item["i"]), None)
+            raise
+        for item, future in zip(items, futures, strict=True):
+            future.add_done_callback(lambda f, key=(item["rid"], item["i"]): self._pending.pop(key, None))
+        return futures
+
+    async def wait(self, future: asyncio.Future, request: dict, received: float) -> dict:
+        """The score response for one item, or ApiError when it failed or its deadline passed."""
+        limit = self.settings.queue_wait_s + 2 * outer_budget(request["limits"]) + RETRY_DETECTION_S
+        try:
+            message = await asyncio.wait_for(future, limit)
+        except TimeoutError:
+            message = "no verdict arrived before the deadline"
+            raise ApiError(503, "deadline_exceeded", message, retry_after_s=1) from None
+        if message["error"] is not None:
+            raise error_from_reply(message["error"])
+        result = message["result"]
+        result["timing"]["total_ms"] = round((time.time() - received) * 1000, 3)
+        return result

@@ -1,0 +1,26 @@
+"""Redis key names and the reply message format shared by the gateway and the workers."""
+
+import time
+
+import orjson
+
+JOB_FUNCTION = "proctor.worker.jobs.run_chunk"
+
+
+def workers_zset(queue: str) -> str:
+    """Workers serving `queue`; member: worker name, score: the time its registration lapses."""
+    return f"proctor:{queue}:workers"
+
+
+def worker_info(queue: str) -> str:
+    """Hash: worker name -> JSON description of its sandbox pool."""
+    return f"proctor:{queue}:worker_info"
+
+
+def reply_key(gateway_id: str) -> str:
+    """The list a gateway blocks on; workers push each finished item onto it."""
+    return f"proctor:reply:{gateway_id}"
+
+
+def encode_reply(request_id: str, index: int, *, result: dict | None = None, error: dict | None = None) -> bytes:
+    return orjson.dumps({"rid": request_id, "i": index, "result": result, "error": error, "at": time.time()})

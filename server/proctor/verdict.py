@@ -1,0 +1,85 @@
+"""Judging on the trusted side: comparisons, categories and rewards. Pure functions, no I/O."""
+
+from typing import Any
+
+CRASH_STATUSES = frozenset({"error", "timeout", "memory_limit", "output_limit"})
+CODERL_REWARD = {"compile_error": -1.0, "runtime_error": -0.6, "wrong_answer": -0.3, "partial": -0.3, "passed": 1.0}
+
+
+def json_equal(actual: Any, expected: Any) -> bool:
+    """Equality of JSON values: numbers by value (1 == 1.0), but booleans are not numbers."""
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return type(actual) is type(expected) and actual == expected
+    if isinstance(expected, int | float) and isinstance(actual, int | float):
+        return actual == expected
+    if isinstance(expected, list) and isinstance(actual, list):
+        return len(actual) == len(expected) and all(map(json_equal, actual, expected))
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        return actual.keys() == expected.keys() and all(json_equal(actual[k], expected[k]) for k in expected)
+    return type(actual) is type(expected) and actual == expected
+
+
+def normalize_stdout(text: str) -> str:
+    """Trailing whitespace on each line and at the end does not count."""
+    return "\n".join(line.rstrip() for line in text.rstrip().splitlines())
+
+
+def judge_test(test: dict, raw: dict) -> dict:
+    """Turn the supervisor's report on one test into the contract's test result."""
+    result = {k: v for k, v in raw.items() if k not in ("value", "value_repr", "stdout")}
+    if raw["status"] != "completed":
+        return result
+    if test["kind"] == "call":
+        actual = raw["value"] if raw.get("value_repr") is None else raw["value_repr"]
+        ok = raw.get("value_repr") is None and json_equal(raw["value"], test["expected"])
+        expected = test["expected"]
+    else:
+        actual, expected = raw.get("stdout", ""), test["stdout"]
+        ok = normalize_stdout(actual) == normalize_stdout(expected)
+    result["status"] = "passed" if ok else "failed"
+    if not ok:
+        result.update(expected=expected, actual=actual)
+    return result
+
+
+def categorize(compile_ok: bool, statuses: list[str]) -> str:
+    """RRTF's order, with CodeRL's split between a crash and a wrong answer."""
+    if not compile_ok:
+        return "compile_error"
+    passed = statuses.count("passed")
+    if statuses and passed == len(statuses):
+        return "passed"
+    if passed:
+        return "partial"
+    return "runtime_error" if any(s in CRASH_STATUSES for s in statuses) else "wrong_answer"
+
+
+def reward(scheme: str, category: str, pass_rate: float) -> float:
+    if scheme == "pass_rate":
+        return 0.0 if category == "compile_error" else pass_rate
+    if scheme == "binary":
+        return 1.0 if category == "passed" else 0.0
+    if scheme == "coderl":
+        return CODERL_REWARD[category]
+    if scheme == "rltf":
+        return -0.3 + 1.3 * pass_rate if category == "partial" else CODERL_REWARD[category]
+    raise ValueError(f"unknown reward scheme {scheme!r}")
+
+
+def summarize(request: dict, raw: dict) -> dict:
+    """Everything in a score response that follows from the request and the supervisor's reply."""
+    tests = [judge_test(t, r) for t, r in zip(request["tests"], raw["tests"], strict=True)]
+    statuses = [t["status"] for t in tests]
+    passed, total = statuses.count("passed"), len(statuses)
+    pass_rate = round(passed / total, 4)
+    category = categorize(raw["compile"]["ok"], statuses)
+    return {
+        "category": category,
+        "passed": passed,
+        "total": total,
+        "pass_rate": pass_rate,
+        "reward": round(reward(request["reward"], category, pass_rate), 4),
+        "compile": raw["compile"],
+        "tests": tests,
+        "peak_memory_kb": raw.get("peak_memory_kb", 0),
+    }

@@ -1,0 +1,117 @@
+"""The RQ job: score a chunk of submissions on this worker's warm sandboxes and push each reply.
+
+Expected values never leave this process: the sandbox gets tests without `expected` or `stdout`,
+and the comparison happens here, where candidate code cannot reach.
+"""
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from redis import Redis
+from rq import get_current_job
+
+from proctor import keys
+from proctor.limits import outer_budget
+from proctor.verdict import summarize
+from proctor.worker.sandbox import SandboxError, SandboxPool, SandboxTimeout
+
+log = logging.getLogger(__name__)
+SUPERVISOR_FIELDS = {
+    "assert": ("kind", "code"),
+    "call": ("kind", "function", "args", "kwargs"),
+    "stdio": ("kind", "stdin"),
+}
+
+
+class _State:
+    pool: SandboxPool | None = None
+    executor: ThreadPoolExecutor | None = None
+
+
+def install(pool: SandboxPool) -> None:
+    """Give this process's jobs their sandboxes (called once by the worker at start)."""
+    _State.pool = pool
+    _State.executor = ThreadPoolExecutor(pool.size, thread_name_prefix="sandbox")
+
+
+def run_chunk(reply_to: str, items: list[dict]) -> list[dict]:
+    """Score every item, pushing each reply as soon as it is ready; the return value is a summary
+    kept in RQ's result registry."""
+    redis: Redis = get_current_job().connection
+
+    def one(item: dict) -> dict:
+        outcome = score_item(item)
+        redis.rpush(reply_to, keys.encode_reply(item["rid"], item["i"], **outcome))
+        redis.expire(reply_to, 3600)
+        res, err = outcome.get("result"), outcome.get("error")
+        return {"index": item["i"], "category": res["category"] if res else None, "error": err}
+
+    return list(_State.executor.map(one, items))
+
+
+def report_lost(job, connection: Redis, exc_type, exc_value, traceback) -> None:
+    """RQ failure callback: once a chunk has no retry left, every item gets an explicit error."""
+    if job.retries_left:
+        return
+    reply_to, items = job.args
+    message = f"the worker running this item failed and its retry failed too ({exc_type.__name__})"
+    for item in items:
+        error = {"code": "worker_lost", "message": message, "retry_after_s": 1, "status": 503}
+        connection.rpush(reply_to, keys.encode_reply(item["rid"], item["i"], error=error))
+
+
+def score_item(item: dict) -> dict:
+    """Run one submission: `{"result": response}` for a verdict, `{"error": …}` for a failure of ours."""
+    started = time.time()
+    if started > item["deadline"]:
+        return _error("deadline_exceeded", "the submission waited in the queue past its deadline", 503)
+    request = item["request"]
+    job = {"id": item["rid"], "code": request["code"], "limits": request["limits"]}
+    job["tests"] = [{k: t[k] for k in SUPERVISOR_FIELDS[t["kind"]] if k in t} for t in request["tests"]]
+    job["stop_on_first_failure"] = request["stop_on_first_failure"]
+    job["timing_repeats"] = request["timing_repeats"]
+    budget = outer_budget(request["limits"])
+    for attempt in (1, 2):
+        try:
+            raw = _run_on_sandbox(job, budget)
+            break
+        except SandboxError as exc:
+            log.warning("sandbox failure on attempt %d for %s: %s", attempt, item["rid"], exc)
+            last = exc
+    else:
+        return _error("sandbox_unavailable", f"the sandbox failed twice: {last}", 503)
+    result = {"id": item["rid"], **summarize(request, raw)}
+    result["timing"] = {
+        "queue_ms": round((started - item["enqueued_at"]) * 1000, 3),
+        "run_ms": round((time.time() - started) * 1000, 3),
+    }
+    result["cached"] = False
+    return {"result": result}
+
+
+def _run_on_sandbox(job: dict, budget: float) -> dict:
+    pool = _State.pool
+    box = pool.acquire(timeout=budget)
+    healthy = False
+    try:
+        raw = box.run(job, time.monotonic() + budget)
+        healthy = bool(raw.get("clean")) and raw.get("supervisor_cpu_s", 0) < 600
+        return raw
+    except SandboxTimeout:
+        if not box.alive():
+            raise
+        # The container is up but its supervisor missed the outer deadline: the candidate starved it.
+        return _all_timed_out(job, "the sandbox did not answer within the job's deadline")
+    finally:
+        pool.release(box, healthy)
+
+
+def _all_timed_out(job: dict, message: str) -> dict:
+    error = {"type": "Timeout", "message": message, "line": None}
+    tests = [{"status": "timeout", "time_ms": 0.0, "error": error} for _ in job["tests"]]
+    return {"compile": {"ok": True, "error": None}, "tests": tests, "peak_memory_kb": 0}
+
+
+def _error(code: str, message: str, status: int) -> dict:
+    return {"error": {"code": code, "message": message, "retry_after_s": 1, "status": status}}
