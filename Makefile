@@ -1,0 +1,39 @@
+# Two commands on a fresh Debian 12 machine: `make up` serves, `make test` runs the whole suite.
+# Both install what is missing (Docker engine, Redis, debootstrap, gVisor), start dockerd,
+# build the sandbox image (offline from Debian's mirror when no registry answers) and the venv.
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: up test lint format host images venv bench clean
+
+up: host images venv
+	$(BIN)/proctor up
+
+test: host images venv lint
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+host:
+	bash scripts/setup-host.sh
+
+images: host
+	bash scripts/build-images.sh
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml client/pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e ./client -e '.[test]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,80 @@
+"""The hardening baseline of the sandbox containers, checked on live containers and from inside."""
+
+import os
+import uuid
+
+import pytest
+
+
+def test_live_sandboxes_carry_the_hardening_baseline(service, docker_engine):
+    containers = docker_engine.containers.list(filters={"label": "proctor.sandbox=python"})
+    assert len(containers) >= 4
+    for container in containers:
+        host, config = container.attrs["HostConfig"], container.attrs["Config"]
+        assert host["NetworkMode"] == "none"
+        assert host["ReadonlyRootfs"] is True
+        assert "size=" in host["Tmpfs"]["/tmp"] and "noexec" in host["Tmpfs"]["/tmp"]
+        assert host["CapDrop"] == ["ALL"] and not host["CapAdd"]
+        assert "no-new-privileges" in host["SecurityOpt"]
+        assert host["Privileged"] is False
+        assert 0 < host["PidsLimit"] <= 128
+        assert 0 < host["Memory"] == host["MemorySwap"]
+        assert host["NanoCpus"] > 0
+        assert {u["Name"] for u in host["Ulimits"]} == {"cpu", "nofile", "fsize", "core"}
+        assert config["User"] == "10001:10001"
+        assert {e.split("=", 1)[0] for e in config["Env"] or []} <= {"PATH"}
+        assert not any("docker.sock" in m.get("Source", "") for m in container.attrs["Mounts"])
+
+
+def passes(client, check: str, code: str = "") -> None:
+    result = client.score(code or "x = 1\n", [{"kind": "assert", "code": check}])
+    assert result.category == "passed", (check, result.tests[0])
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        "import os\nassert os.getuid() == 10001 and os.getgid() == 10001",
+        "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n    ok = False\n"
+        "except OSError:\n    ok = True\nassert ok",
+        "import socket\ntry:\n    socket.getaddrinfo('example.com', 80)\n    ok = False\n"
+        "except OSError:\n    ok = True\nassert ok",
+        "for path in ('/etc/passwd', '/opt/proctor/supervisor.py', '/usr/lib/python3/dist-packages/x.py'):\n"
+        "    try:\n        open(path, 'a').close()\n        raise SystemError(path)\n    except OSError:\n        pass",
+        "import os\nassert set(os.environ) <= {'PATH', 'HOME', 'LANG'}, os.environ",
+        "import os\nassert not os.path.exists('/var/run/docker.sock')",
+    ],
+    ids=["non-root", "no-network", "no-dns", "read-only-root", "no-env", "no-docker-socket"],
+)
+def test_inside_the_sandbox(client, check):
+    passes(client, check)
+
+
+def test_host_files_are_not_visible(client):
+    canary = f"/tmp/proctor-canary-{uuid.uuid4().hex}"
+    with open(canary, "w") as fh:
+        fh.write("secret")
+    try:
+        passes(client, f"import os\nassert not os.path.exists({canary!r})")
+    finally:
+        os.unlink(canary)
+
+
+def test_a_daemon_does_not_outlive_its_test(client):
+    code = (
+        "import os, signal, time\n"
+        "def spawn():\n"
+        "    if os.fork() == 0:\n"
+        "        os.setsid()\n"
+        "        if os.fork() == 0:\n"
+        "            signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "            while True:\n"
+        "                time.sleep(0.01)\n"
+        "        os._exit(0)\n"
+        "    time.sleep(0.2)\n"
+    )
+    alone = (
+        "import os\npids = {int(p) for p in os.listdir('/proc') if p.isdigit()}\nassert pids == {1, os.getpid()}, pids"
+    )
+    tests = [{"kind": "assert", "code": "spawn()"}, {"kind": "assert", "code": alone}]
+    assert [t.status for t in client.score(code, tests).tests] == ["passed", "passed"]

@@ -1,0 +1,175 @@
+"""POST /v1/score end to end: real gateway, Redis, workers and Docker sandboxes."""
+
+import pytest
+
+ADD = "def add(a, b):\n    return a + b\n"
+
+
+def test_the_readme_example_passes(client):
+    result = client.score("def add(a,b): return a+b", [{"kind": "assert", "code": "assert add(1,2)==3"}])
+    assert result.category == "passed"
+    assert (result.passed, result.total, result.pass_rate, result.reward) == (1, 1, 1.0, 1.0)
+    assert result.compile.ok and result.tests[0].status == "passed"
+    assert result.tests[0].time_ms > 0 and result.timing.total_ms >= result.timing.run_ms > 0
+    assert result.cached is False and result.peak_memory_kb > 0
+
+
+def test_all_three_kinds_and_partial_credit(client):
+    tests = [
+        {"kind": "assert", "code": "assert add(1, 2) == 3"},
+        {"kind": "call", "function": "add", "args": [2, 2], "kwargs": {}, "expected": 5},
+        {"kind": "stdio", "stdin": "1 2\n", "stdout": "3\n"},
+    ]
+    code = ADD + "if __name__ == '__main__':\n    a, b = map(int, input().split())\n    print(add(a, b))\n"
+    result = client.score(code, tests)
+    assert [t.status for t in result.tests] == ["passed", "failed", "passed"]
+    assert result.category == "partial" and result.pass_rate == pytest.approx(0.6667)
+    assert (result.tests[1].expected, result.tests[1].actual) == (5, 4)
+
+
+def test_call_compares_json_values(client):
+    code = "def f(x):\n    return {'t': (x, x), 'b': x > 0, 'f': x / 2}\n"
+    tests = [
+        {"kind": "call", "function": "f", "args": [2], "expected": {"t": [2, 2], "b": True, "f": 1}},
+        {"kind": "call", "function": "f", "args": [2], "expected": {"t": [2, 2], "b": 1, "f": 1}},
+        {"kind": "call", "function": "f", "kwargs": {"x": 4}, "expected": {"t": [4, 4], "b": True, "f": 2.0}},
+    ]
+    assert [t.status for t in client.score(code, tests).tests] == ["passed", "failed", "passed"]
+
+
+def test_always_equal_object_does_not_pass_a_call_test(client):
+    code = (
+        "class Liar:\n    def __eq__(self, other):\n        return True\n"
+        "class LyingInt(int):\n    def __eq__(self, other):\n        return True\n"
+        "def f():\n    return Liar()\n"
+        "def g():\n    return LyingInt(7)\n"
+    )
+    tests = [
+        {"kind": "call", "function": "f", "expected": 42},
+        {"kind": "call", "function": "g", "expected": 42},
+    ]
+    result = client.score(code, tests)
+    assert [t.status for t in result.tests] == ["failed", "failed"]
+    assert result.tests[1].actual == 7
+
+
+def test_stdio_ignores_trailing_whitespace_but_not_content(client):
+    code = "import sys\nfor line in sys.stdin:\n    print(line.strip().upper(), '  ')\n"
+    tests = [
+        {"kind": "stdio", "stdin": "ab\ncd\n", "stdout": "AB\nCD"},
+        {"kind": "stdio", "stdin": "ab\n", "stdout": "ab\n"},
+    ]
+    result = client.score(code, tests)
+    assert [t.status for t in result.tests] == ["passed", "failed"]
+    assert result.tests[1].actual.startswith("AB")
+
+
+def test_stdio_script_may_exit_zero_but_not_nonzero(client):
+    tests = [{"kind": "stdio", "stdin": "", "stdout": "ok"}]
+    assert client.score("import sys\nprint('ok')\nsys.exit(0)\n", tests).category == "passed"
+    crashed = client.score("import sys\nprint('ok')\nsys.exit(3)\n", tests)
+    assert crashed.tests[0].status == "error" and crashed.category == "runtime_error"
+
+
+def test_compile_error_runs_no_test(client):
+    result = client.score("def f(:\n    pass\n", [{"kind": "assert", "code": "assert True"}] * 2)
+    assert result.category == "compile_error" and result.reward == 0.0
+    assert not result.compile.ok and result.compile.error.type == "SyntaxError"
+    assert result.compile.error.line == 1
+    assert [t.status for t in result.tests] == ["skipped", "skipped"]
+
+
+def test_runtime_error_reports_the_candidates_own_line(client):
+    code = "def f(x):\n    y = x + 1\n    return y / 0\n"
+    result = client.score(code, [{"kind": "assert", "code": "assert f(1) == 2"}])
+    assert result.category == "runtime_error"
+    error = result.tests[0].error
+    assert (error.type, error.line) == ("ZeroDivisionError", 3)
+    assert "division" in error.message
+
+
+def test_error_outside_candidate_code_has_no_line(client):
+    result = client.score(ADD, [{"kind": "assert", "code": "add(1)"}])
+    assert result.tests[0].status == "error"
+    assert result.tests[0].error.type == "TypeError" and result.tests[0].error.line is None
+
+
+def test_wrong_answer_when_every_test_fails(client):
+    result = client.score(ADD, [{"kind": "assert", "code": "assert add(1, 1) == 3"}] * 2)
+    assert result.category == "wrong_answer"
+    assert [t.status for t in result.tests] == ["failed", "failed"]
+
+
+def test_stop_on_first_failure_skips_the_rest(client):
+    tests = [
+        {"kind": "assert", "code": "assert add(1, 1) == 2"},
+        {"kind": "assert", "code": "assert add(1, 1) == 3"},
+        {"kind": "assert", "code": "assert add(2, 2) == 4"},
+    ]
+    result = client.score(ADD, tests, stop_on_first_failure=True)
+    assert [t.status for t in result.tests] == ["passed", "failed", "skipped"]
+    assert result.category == "partial"
+
+
+@pytest.mark.parametrize(
+    ("scheme", "value"), [("pass_rate", 0.5), ("binary", 0.0), ("coderl", -0.3), ("rltf", -0.3 + 0.65)]
+)
+def test_reward_schemes(client, scheme, value):
+    tests = [{"kind": "assert", "code": "assert add(1, 1) == 2"}, {"kind": "assert", "code": "assert False"}]
+    assert client.score(ADD, tests, reward=scheme).reward == pytest.approx(value, abs=1e-4)
+
+
+def test_timeout_memory_and_output_limits(client):
+    code = (
+        "def spin():\n    while True:\n        pass\n"
+        "def hog():\n    return bytearray(400 * 1024 * 1024)\n"
+        "def shout():\n    print('x' * 200_000)\n"
+    )
+    tests = [
+        {"kind": "assert", "code": "spin()"},
+        {"kind": "assert", "code": "hog()"},
+        {"kind": "assert", "code": "shout()"},
+        {"kind": "assert", "code": "assert True"},
+    ]
+    limits = {"test_time_s": 0.5, "memory_mb": 128, "output_kb": 16}
+    result = client.score(code, tests, limits=limits)
+    assert [t.status for t in result.tests] == ["timeout", "memory_limit", "output_limit", "passed"]
+    assert result.category == "partial"
+
+
+def test_state_does_not_leak_between_tests(client):
+    code = "seen = []\ndef f():\n    seen.append(1)\n    open('/tmp/mark', 'w').close()\n    return len(seen)\n"
+    tests = [{"kind": "call", "function": "f", "expected": 1}] * 3
+    tests.append({"kind": "assert", "code": "import os\nassert not os.path.exists('/tmp/mark')"})
+    assert client.score(code, tests).category == "passed"
+
+
+def test_timing_repeats_report_a_median(client):
+    code = "def work():\n    return sum(i * i for i in range(200_000))\n"
+    result = client.score(code, [{"kind": "assert", "code": "work()"}], timing_repeats=5)
+    test = result.tests[0]
+    assert test.status == "passed"
+    assert test.extra["timing_runs"] == 5 and test.extra["cpu_ms"] > 0
+    assert "cpu_spread" in test.extra
+
+
+def test_sys_exit_and_friends_do_not_pass(client):
+    hacks = [
+        "import sys\nsys.exit(0)",
+        "import os\nos._exit(0)",
+        "exit()",
+        "raise SystemExit",
+        "raise KeyboardInterrupt",
+        "raise BaseException('x')",
+    ]
+    for hack in hacks:
+        at_import = client.score(hack + "\n" + ADD, [{"kind": "assert", "code": "assert add(1, 2) == 3"}])
+        inside = client.score(
+            "def add(a, b):\n    " + hack.replace("\n", "\n    ") + "\n",
+            [
+                {"kind": "assert", "code": "assert add(1, 2) == 3"},
+                {"kind": "call", "function": "add", "args": [1, 2], "expected": 3},
+            ],
+        )
+        assert at_import.category == "runtime_error", hack
+        assert inside.category == "runtime_error", hack

@@ -1,0 +1,93 @@
+"""A worker that dies mid-job: its job is retried once, then reported as an error, never as a verdict."""
+
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+from redis import Redis
+from rq import Queue
+from rq.registry import FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry
+
+from tests.conftest import running_service
+
+ADD = "def add(a, b):\n    return a + b\n"
+
+
+def sleepy(seconds: float) -> dict:
+    code = f"import time\ntime.sleep({seconds})\n" + ADD
+    limits = {"time_s": 30, "test_time_s": 30}
+    return {"code": code, "tests": [{"kind": "assert", "code": "assert add(1, 2) == 3"}], "limits": limits}
+
+
+def wait_for(predicate, timeout: float = 60, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def in_background(fn) -> tuple[threading.Thread, dict]:
+    box: dict = {}
+    thread = threading.Thread(target=lambda: box.setdefault("value", fn()), daemon=True)
+    thread.start()
+    return thread, box
+
+
+def test_killing_a_worker_mid_batch_loses_no_item(redis_server):
+    with running_service(redis_server, workers=2, PROCTOR_SLOTS="1") as svc:
+        queue = Queue(svc.queue, connection=Redis.from_url(svc.redis_url))
+        started = StartedJobRegistry(queue=queue)
+        with svc.client(timeout=300, retries=0) as client:
+            thread, box = in_background(lambda: client.score_many([sleepy(0.4) for _ in range(16)]))
+            wait_for(lambda: started.count >= 2, what="both workers busy")
+            svc.workers[0].send_signal(signal.SIGKILL)
+            thread.join(240)
+        results = box["value"]
+        assert len(results) == 16
+        assert [r.category for r in results] == ["passed"] * 16  # the lost chunk was retried elsewhere
+        assert FailedJobRegistry(queue=queue).count == 0
+        finished = FinishedJobRegistry(queue=queue)
+        assert finished.count >= 1
+        job = queue.fetch_job(finished.get_job_ids()[0])
+        assert all(item["category"] == "passed" for item in job.return_value())
+
+
+def test_a_job_whose_worker_dies_twice_is_an_explicit_error(redis_server):
+    with running_service(redis_server, workers=1, PROCTOR_SLOTS="1") as svc:
+        queue = Queue(svc.queue, connection=Redis.from_url(svc.redis_url))
+        started = StartedJobRegistry(queue=queue)
+        spares: list[subprocess.Popen] = []
+
+        def start_spare() -> subprocess.Popen:
+            spares.append(subprocess.Popen([sys.executable, "-m", "proctor.cli", "worker"], env=svc.env))
+            return spares[-1]
+
+        def runs_on(proc: subprocess.Popen, job_id: str) -> bool:
+            job = queue.fetch_job(job_id)
+            return job.get_status() == "started" and job.worker_name == f"{socket.gethostname()}.{proc.pid}"
+
+        try:
+            thread, box = in_background(lambda: httpx.post(f"{svc.url}/v1/score", json=sleepy(20), timeout=300))
+            wait_for(lambda: started.count == 1, what="the job to start")
+            (job_id,) = started.get_job_ids()
+            svc.workers[0].send_signal(signal.SIGKILL)
+            spare = start_spare()
+            wait_for(lambda: runs_on(spare, job_id), what="the retry to start on the new worker")
+            spare.send_signal(signal.SIGKILL)  # second death: no retry left
+            start_spare()
+            thread.join(120)
+            response = box["value"]
+            assert response.status_code == 503
+            assert response.json()["error"]["code"] == "worker_lost"
+            assert "category" not in response.json()
+            assert FailedJobRegistry(queue=queue).get_job_ids() == [job_id]
+        finally:
+            for proc in spares:
+                proc.kill()
+                proc.wait()
