@@ -83,10 +83,11 @@ def test_a_job_whose_worker_dies_twice_is_an_explicit_error(redis_server):
             start_spare()
             thread.join(120)
             response = box["value"]
-            assert response.status_code == 503
+            assert response.status_code == 503, response.text
             assert response.json()["error"]["code"] == "worker_lost"
             assert "category" not in response.json()
-            assert FailedJobRegistry(queue=queue).get_job_ids() == [job_id]
+            failed = FailedJobRegistry(queue=queue)
+            wait_for(lambda: failed.get_job_ids() == [job_id], timeout=10, what="the job in FailedJobRegistry")
         finally:
             for proc in spares:
                 proc.kill()

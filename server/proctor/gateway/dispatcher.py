@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from proctor import keys
 from proctor.config import Settings
 from proctor.gateway.errors import ApiError, error_from_reply
+from proctor.gateway.metrics import FAILURES, VERDICTS
 from proctor.limits import outer_budget
 
 log = logging.getLogger(__name__)
@@ -134,16 +135,33 @@ class Dispatcher:
             future.add_done_callback(lambda f, key=(item["rid"], item["i"]): self._pending.pop(key, None))
         return futures
 
+    async def score_many(self, requests: list[dict]) -> list[dict | ApiError]:
+        """Submit resolved requests and wait for all of them; a failed item is its ApiError.
+        For routes that build on verdicts (matrices, rankings, reward adapters)."""
+        received = time.time()
+        futures = await self.submit(requests)
+
+        async def settle(future: asyncio.Future, request: dict) -> dict | ApiError:
+            try:
+                return await self.wait(future, request, received)
+            except ApiError as exc:
+                return exc
+
+        return list(await asyncio.gather(*map(settle, futures, requests)))
+
     async def wait(self, future: asyncio.Future, request: dict, received: float) -> dict:
         """The score response for one item, or ApiError when it failed or its deadline passed."""
         limit = self.settings.queue_wait_s + 2 * outer_budget(request["limits"]) + RETRY_DETECTION_S
         try:
             message = await asyncio.wait_for(future, limit)
         except TimeoutError:
+            FAILURES.labels("deadline_exceeded").inc()
             message = "no verdict arrived before the deadline"
             raise ApiError(503, "deadline_exceeded", message, retry_after_s=1) from None
         if message["error"] is not None:
+            FAILURES.labels(message["error"]["code"]).inc()
             raise error_from_reply(message["error"])
         result = message["result"]
+        VERDICTS.labels(result["category"]).inc()
         result["timing"]["total_ms"] = round((time.time() - received) * 1000, 3)
         return result

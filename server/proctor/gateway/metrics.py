@@ -5,8 +5,6 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
-from proctor.gateway.dispatcher import Dispatcher
-
 REGISTRY = CollectorRegistry()
 REQUESTS = Counter("proctor_http_requests", "HTTP requests", ["route", "status"], registry=REGISTRY)
 LATENCY = Histogram(
@@ -26,7 +24,7 @@ KNOWN_ROUTES = frozenset(
 class QueueCollector:
     """Reads the queue depth and the live pool from Redis only when Prometheus scrapes."""
 
-    def __init__(self, dispatcher: Dispatcher):
+    def __init__(self, dispatcher):
         self.dispatcher = dispatcher
 
     def collect(self):
