@@ -1,5 +1,7 @@
 """Health, readiness, info, metrics, the OpenAPI document and API keys."""
 
+import os
+
 import httpx
 import pytest
 
@@ -21,7 +23,7 @@ def test_health_and_readiness(service):
 def test_info_lists_languages_limits_and_workers(service):
     info = get(service, "/v1/info").json()
     assert info["languages"]["python"]["version"].startswith("Python 3.")
-    assert info["languages"]["python"]["image"] == "proctor-python:latest"
+    assert info["languages"]["python"]["image"] == os.environ.get("PROCTOR_IMAGE", "proctor-python:latest")
     assert info["limits"]["maxima"]["memory_mb"] == 512
     assert len(info["workers"]) == 2 and all(w["slots"] == 2 for w in info["workers"])
 
