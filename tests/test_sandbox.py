@@ -17,7 +17,7 @@ def test_live_sandboxes_carry_the_hardening_baseline(service, docker_engine):
         assert host["CapDrop"] == ["ALL"] and not host["CapAdd"]
         assert "no-new-privileges" in host["SecurityOpt"]
         assert host["Privileged"] is False
-        assert 0 < host["PidsLimit"] <= 128
+        assert 0 < host["PidsLimit"] <= (256 if host["Runtime"] == "runsc" else 64)
         assert 0 < host["Memory"] == host["MemorySwap"]
         assert host["NanoCpus"] > 0
         assert {u["Name"] for u in host["Ulimits"]} == {"cpu", "nofile", "fsize", "core"}

@@ -26,35 +26,67 @@ import time
 import types
 
 PR_SET_DUMPABLE = 4
+SHM_INFO, SEM_INFO, MSG_INFO = 14, 19, 12
+# Catchable signals that are not faults of our own: ignored by PID 1, restored in each test.
+UNTOUCHED = {
+    signal.SIGKILL,
+    signal.SIGSTOP,
+    signal.SIGCHLD,
+    signal.SIGSEGV,
+    signal.SIGBUS,
+    signal.SIGFPE,
+    signal.SIGILL,
+}
+IGNORED_SIGNALS = tuple(sorted(signal.valid_signals() - UNTOUCHED))
 RESULT_FD = 3
 SCRATCH_DIRS = ("/tmp", "/dev/shm")
+OOM_COUNTERS = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
 CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
 MAX_RECORD_BYTES = 4 << 20
 MAX_STDERR_CHARS = 4096
 AS_OVERHEAD_MB = 64  # address space of the forked interpreter itself, on top of memory_mb
 
 _wake_r, _wake_w = -1, -1
+_libc = ctypes.CDLL(None, use_errno=True)
 # Bound before any candidate code runs, so rebinding `os.write` or `json.dumps` does not reach us.
 _write, _dumps = os.write, json.dumps
 
 
 def main() -> None:
     global _wake_r, _wake_w
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    # The kernel drops signals sent to a namespace's init from inside it unless init handles them;
+    # gVisor does not, so ignore every catchable one as well (SIGKILL/SIGSTOP are judged outside).
+    for sig in IGNORED_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
     _wake_r, _wake_w = os.pipe()
     os.set_blocking(_wake_w, False)
     os.set_blocking(_wake_r, False)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.set_wakeup_fd(_wake_w)
-    out = os.fdopen(1, "wb", buffering=0)
     hello = {"ready": True, "python": ".".join(map(str, sys.version_info[:3]))}
-    out.write(json.dumps(hello).encode() + b"\n")
-    for line in sys.stdin.buffer:
-        job = json.loads(line)
-        reply = run_job(job)
-        out.write(json.dumps(reply, separators=(",", ":")).encode() + b"\n")
-    # stdin closed: the worker is gone, so the container ends with it.
+    os.write(1, json.dumps(hello).encode() + b"\n")
+    pending = b""
+    while True:
+        while b"\n" not in pending:
+            chunk = os.read(0, 1 << 20)
+            if not chunk:
+                return  # stdin closed: the worker is gone, so the container ends with it
+            pending += chunk
+        line, _, pending = pending.partition(b"\n")
+        reply = run_job(json.loads(line))
+        # The worker sends one job and waits for its reply, so bytes already waiting now were
+        # written by the job itself (a runtime that lets it reopen /proc/1/fd/0): distrust us.
+        reply["clean"] = reply["clean"] and not pending and not select.select([0], [], [], 0)[0]
+        # ensure_ascii=False + "replace": lone surrogates from the candidate's strings become "?",
+        # so the reply is always valid UTF-8 JSON.
+        _write_all(1, json.dumps(reply, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace") + b"\n")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def run_job(job: dict) -> dict:
@@ -62,7 +94,9 @@ def run_job(job: dict) -> dict:
     limits = job["limits"]
     budget_end = time.monotonic() + limits["time_s"]
     compiled = compile_check(job["code"], limits)
-    reply: dict = {"id": job.get("id"), "compile": compiled, "tests": []}
+    # The token authenticates the reply: candidate code never sees it, so a line it forges on our
+    # stdout (possible where the runtime lets it reopen /proc/1/fd/1) cannot carry it.
+    reply: dict = {"token": job["token"], "compile": compiled, "tests": []}
     peak_kb = compiled.pop("memory_kb", 0)
     stop = False
     for test in job["tests"]:
@@ -148,7 +182,7 @@ def run_test(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
     if res["status"] == "timeout":
         result["error"] = _err("Timeout", f"test exceeded {timeout:.3g} s")
     elif res["status"] == "signaled":
-        result.update(_judge_signal(res["signal"]))
+        result.update(_judge_signal(res["signal"], res["oom_killed"]))
     elif res["status"] == "output_limit":
         result["error"] = _err("OutputLimit", f"output exceeded {limits['output_kb']} KB")
     elif not res["record_ok"] and res["record_error"]:
@@ -174,9 +208,9 @@ def _judge_exit(kind: str, record: dict | None, exit_code: int, nonce: str) -> d
     return {"status": "error", "error": _err("EarlyExit", why)}
 
 
-def _judge_signal(signum: int) -> dict:
-    if signum == signal.SIGKILL:
-        return {"status": "memory_limit", "error": _err("MemoryLimit", "killed (out of memory)")}
+def _judge_signal(signum: int, oom_killed: bool) -> dict:
+    if oom_killed:
+        return {"status": "memory_limit", "error": _err("MemoryLimit", "killed by the out-of-memory killer")}
     if signum == signal.SIGXCPU:
         return {"status": "timeout", "error": _err("Timeout", "CPU time limit exceeded")}
     if signum == signal.SIGXFSZ:
@@ -198,6 +232,7 @@ def run_child(target, limits: dict, timeout: float, stdin: bytes) -> dict:
     os.write(in_fd, stdin)
     os.lseek(in_fd, 0, os.SEEK_SET)
     sys.stdout.flush()
+    ooms_before = _oom_kills()
     start = time.perf_counter()
     pid = os.fork()
     if pid == 0:
@@ -246,6 +281,7 @@ def run_child(target, limits: dict, timeout: float, stdin: bytes) -> dict:
         "signal": None,
     }
     result.update(_parse_records(bytes(bufs[res_r])))
+    result["oom_killed"] = _oom_kills() > ooms_before
     if status is None:
         if os.WIFSIGNALED(wait_status):
             status, result["signal"] = "signaled", os.WTERMSIG(wait_status)
@@ -253,6 +289,20 @@ def run_child(target, limits: dict, timeout: float, stdin: bytes) -> dict:
             status, result["exit_code"] = "exited", os.WEXITSTATUS(wait_status)
     result["status"] = status
     return result
+
+
+def _oom_kills() -> int:
+    """The container's OOM-kill counter (cgroup v1 or v2), so a SIGKILL can be told apart from
+    an out-of-memory kill; 0 where the runtime does not expose it (gVisor)."""
+    for path in OOM_COUNTERS:
+        try:
+            with open(path) as fh:
+                for line in fh:
+                    if line.startswith("oom_kill "):
+                        return int(line.split()[1])
+        except OSError:
+            continue
+    return 0
 
 
 def _parse_records(raw: bytes) -> dict:
@@ -291,13 +341,18 @@ def reset_scratch() -> bool:
     clean = True
     for top in SCRATCH_DIRS:
         clean &= _wipe_dir(top)
-    for kind in ("shm", "sem", "msg"):
-        try:
-            with open(f"/proc/sysvipc/{kind}", "rb") as fh:
-                clean &= len(fh.read().splitlines()) <= 1
-        except OSError:
-            pass
-    return clean
+    return clean and _sysv_objects() == 0
+
+
+def _sysv_objects() -> int:
+    """How many SysV shared-memory segments, semaphore sets and message queues exist in the
+    container's IPC namespace (they outlive processes); asked of the kernel, not /proc/sysvipc,
+    which gVisor lacks."""
+    buf = (ctypes.c_int * 64)()
+    shm_used = _libc.shmctl(0, SHM_INFO, buf) >= 0 and buf[0]  # shm_info.used_ids
+    sem_used = _libc.semctl(0, 0, SEM_INFO, buf) >= 0 and buf[7]  # seminfo.semusz
+    msg_used = _libc.msgctl(0, MSG_INFO, buf) >= 0 and buf[0]  # msginfo.msgpool
+    return int(shm_used or 0) + int(sem_used or 0) + int(msg_used or 0)
 
 
 def _wipe_dir(path: str) -> bool:
@@ -345,9 +400,13 @@ def _drain(fd: int) -> None:
 def _become_child(target, limits: dict, timeout: float, in_fd: int, out_w: int, err_w: int, res_w: int):
     """Runs in the fork: rewire fds, drop to the test's limits, run, and never return."""
     try:
+        os.setsid()  # its own session and group, so kill(0, ...) reaches only the test's processes
         signal.set_wakeup_fd(-1)
-        for sig in (signal.SIGCHLD, signal.SIGPIPE, signal.SIGINT):
+        for sig in (*IGNORED_SIGNALS, signal.SIGCHLD):
             signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as in any Python program
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         os.dup2(in_fd, 0)
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)

@@ -14,6 +14,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     api_keys: str = ""
+    rate_limit_per_min: int = 0
     queue_name: str = "proctor"
 
     image: str = "proctor-python:latest"

@@ -17,6 +17,8 @@ class Strict(BaseModel):
 
 
 class Limits(Strict):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
     time_s: float | None = Field(None, gt=0, description="wall-clock budget for the whole submission")
     test_time_s: float | None = Field(None, gt=0, description="wall-clock limit of one test")
     memory_mb: int | None = Field(None, ge=16, description="address-space limit of one test")

@@ -11,6 +11,7 @@ from proctor.gateway import errors
 from proctor.gateway.body_limit import BodyLimit
 from proctor.gateway.dispatcher import Dispatcher
 from proctor.gateway.metrics import REGISTRY, MetricsMiddleware, QueueCollector
+from proctor.gateway.rate_limit import RateLimiter
 from proctor.gateway.routes import ops, score
 
 
@@ -34,6 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings, app.state.dispatcher = settings, dispatcher
+    per_minute = settings.rate_limit_per_min
+    app.state.limiter = RateLimiter(dispatcher.redis, per_minute) if per_minute > 0 else None
     app.add_middleware(BodyLimit, max_bytes=int(settings.max_body_mb * 1024 * 1024))
     app.add_middleware(MetricsMiddleware)
     errors.install(app)

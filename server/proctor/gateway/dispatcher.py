@@ -55,6 +55,7 @@ class Dispatcher:
                 popped = await self._listener_redis.blpop([self.reply_to], timeout=5)
             except (RedisError, OSError) as exc:
                 log.warning("reply listener lost Redis (%s); reconnecting", exc)
+                self._fail_pending(f"the queue went away ({exc.__class__.__name__}); resubmit")
                 await asyncio.sleep(0.5)
                 continue
             if popped is None:
@@ -63,6 +64,15 @@ class Dispatcher:
             future = self._pending.pop((message["rid"], message["i"]), None)
             if future is not None and not future.done():
                 future.set_result(message)
+
+    def _fail_pending(self, message: str) -> None:
+        """Jobs and replies may be lost with Redis: answer every waiting request at once with an
+        explicit error rather than let it hang until its deadline."""
+        error = {"code": "queue_lost", "message": message, "retry_after_s": 2, "status": 503}
+        for future in list(self._pending.values()):
+            if not future.done():
+                future.set_result({"error": error, "result": None})
+        self._pending.clear()
 
     def live_workers(self) -> list[dict]:
         """Workers whose registration has not lapsed (cached briefly: it is on every request's path)."""

@@ -5,6 +5,7 @@ and the comparison happens here, where candidate code cannot reach.
 """
 
 import logging
+import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,7 +15,7 @@ from rq import get_current_job
 from proctor import keys
 from proctor.limits import outer_budget
 from proctor.verdict import summarize
-from proctor.worker.sandbox import SandboxError, SandboxPool, SandboxTimeout
+from proctor.worker.sandbox import SandboxDied, SandboxError, SandboxPool, SandboxTampered, SandboxTimeout
 
 log = logging.getLogger(__name__)
 SUPERVISOR_FIELDS = {
@@ -67,7 +68,7 @@ def score_item(item: dict) -> dict:
     if started > item["deadline"]:
         return _error("deadline_exceeded", "the submission waited in the queue past its deadline", 503)
     request = item["request"]
-    job = {"id": item["rid"], "code": request["code"], "limits": request["limits"]}
+    job = {"token": secrets.token_hex(16), "code": request["code"], "limits": request["limits"]}
     job["tests"] = [{k: t[k] for k in SUPERVISOR_FIELDS[t["kind"]] if k in t} for t in request["tests"]]
     job["stop_on_first_failure"] = request["stop_on_first_failure"]
     job["timing_repeats"] = request["timing_repeats"]
@@ -78,9 +79,16 @@ def score_item(item: dict) -> dict:
             break
         except SandboxError as exc:
             log.warning("sandbox failure on attempt %d for %s: %s", attempt, item["rid"], exc)
+            _State.pool.purge_dead()
             last = exc
     else:
-        return _error("sandbox_unavailable", f"the sandbox failed twice: {last}", 503)
+        if isinstance(last, SandboxDied) and _State.pool.docker_answers():
+            # Two fresh sandboxes ended under this program while Docker stayed up: the program
+            # killed its own sandbox (e.g. signalled PID 1 where the runtime allows it). That is
+            # its verdict, not our outage, so it cannot dodge a low reward by being masked.
+            raw = _all_failed(job, "error", "Killed", "the program ended its sandbox")
+        else:
+            return _error("sandbox_unavailable", f"the sandbox failed twice: {last}", 503)
     result = {"id": item["rid"], **summarize(request, raw)}
     result["timing"] = {
         "queue_ms": round((started - item["enqueued_at"]) * 1000, 3),
@@ -96,20 +104,38 @@ def _run_on_sandbox(job: dict, budget: float) -> dict:
     healthy = False
     try:
         raw = box.run(job, time.monotonic() + budget)
+        if raw.get("token") != job["token"] or not _well_formed(raw, job):
+            raise SandboxTampered("a reply without the job's token")
         healthy = bool(raw.get("clean")) and raw.get("supervisor_cpu_s", 0) < 600
         return raw
+    except SandboxTampered:
+        # Only the job's own processes can write into the container's output stream.
+        return _all_failed(job, "error", "HarnessTampering", "the program wrote into the supervisor's output")
     except SandboxTimeout:
         if not box.alive():
             raise
         # The container is up but its supervisor missed the outer deadline: the candidate starved it.
-        return _all_timed_out(job, "the sandbox did not answer within the job's deadline")
+        return _all_failed(job, "timeout", "Timeout", "the sandbox did not answer within the job's deadline")
     finally:
         pool.release(box, healthy)
 
 
-def _all_timed_out(job: dict, message: str) -> dict:
-    error = {"type": "Timeout", "message": message, "line": None}
-    tests = [{"status": "timeout", "time_ms": 0.0, "error": error} for _ in job["tests"]]
+def _well_formed(raw: dict, job: dict) -> bool:
+    tests = raw.get("tests")
+    compiled = raw.get("compile")
+    return (
+        isinstance(tests, list)
+        and len(tests) == len(job["tests"])
+        and all(isinstance(t, dict) and isinstance(t.get("status"), str) for t in tests)
+        and isinstance(compiled, dict)
+        and isinstance(compiled.get("ok"), bool)
+    )
+
+
+def _all_failed(job: dict, status: str, error_type: str, message: str) -> dict:
+    """A verdict decided outside the sandbox, when the supervisor could not report one."""
+    error = {"type": error_type, "message": message, "line": None}
+    tests = [{"status": status, "time_ms": 0.0, "error": error} for _ in job["tests"]]
     return {"compile": {"ok": True, "error": None}, "tests": tests, "peak_memory_kb": 0}
 
 

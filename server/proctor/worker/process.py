@@ -30,6 +30,8 @@ JOB_HEARTBEAT_TTL_S = 6
 class ProctorWorker(SimpleWorker):
     """A SimpleWorker whose running job is heartbeated from a thread."""
 
+    max_connection_wait_time = 2.0  # back in service within seconds of Redis returning
+
     def __init__(self, *args, pool_info: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.pool_info = pool_info

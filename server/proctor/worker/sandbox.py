@@ -22,6 +22,10 @@ from proctor.config import Settings
 
 log = logging.getLogger(__name__)
 STDOUT = 1
+MAX_REPLY_BYTES = 64 << 20
+# gVisor's ptrace platform backs guest processes with host processes and threads of its own, all
+# counted by the container's pids cgroup; give it room so ordinary programs fit.
+GVISOR_PIDS_FACTOR = 4
 
 
 class SandboxError(RuntimeError):
@@ -30,6 +34,14 @@ class SandboxError(RuntimeError):
 
 class SandboxTimeout(SandboxError):
     """The supervisor did not answer within the job's outer deadline."""
+
+
+class SandboxTampered(SandboxError):
+    """The reply stream carried something the supervisor did not write: only the job can have."""
+
+
+class SandboxDied(SandboxError):
+    """The container ended while it held a job (its supervisor was killed, or Docker went away)."""
 
 
 def container_config(settings: Settings) -> dict:
@@ -44,7 +56,7 @@ def container_config(settings: Settings) -> dict:
         ipc_mode="private",
         cap_drop=["ALL"],
         security_opt=["no-new-privileges"],
-        pids_limit=settings.pids_limit,
+        pids_limit=settings.pids_limit * (GVISOR_PIDS_FACTOR if settings.runtime == "runsc" else 1),
         mem_limit=f"{mb}m",
         memswap_limit=f"{mb}m",
         nano_cpus=int(settings.cpus * 1e9),
@@ -65,7 +77,7 @@ def container_config(settings: Settings) -> dict:
         tty=False,
         environment={},
         hostname="sandbox",
-        labels={"proctor.sandbox": "python"},
+        labels={"proctor.sandbox": "python", "proctor.queue": settings.queue_name},
         host_config=host_config,
     )
 
@@ -98,7 +110,7 @@ class Sandbox:
             self._sock.settimeout(None)
             self._sock.sendall(json.dumps(job, separators=(",", ":")).encode() + b"\n")
         except OSError as exc:
-            raise SandboxError(f"sandbox stopped accepting jobs: {exc}") from exc
+            raise SandboxDied(f"the sandbox stopped accepting jobs: {exc}") from exc
         self.jobs_run += 1
         return self._read_line(deadline)
 
@@ -109,11 +121,16 @@ class Sandbox:
             data = self._recv_exactly(size, deadline)
             if stream == STDOUT:
                 self._buffer += data
+            if len(self._buffer) > MAX_REPLY_BYTES:
+                raise SandboxTampered("the reply stream overflowed")
         line, _, self._buffer = self._buffer.partition(b"\n")
         try:
-            return json.loads(line)
+            reply = json.loads(line)
         except ValueError as exc:
-            raise SandboxError("sandbox sent a malformed reply") from exc
+            raise SandboxTampered("the reply stream carried a malformed line") from exc
+        if not isinstance(reply, dict):
+            raise SandboxTampered("the reply stream carried a malformed line")
+        return reply
 
     def _recv_exactly(self, n: int, deadline: float) -> bytes:
         chunks, got = [], 0
@@ -129,7 +146,7 @@ class Sandbox:
             except OSError as exc:
                 raise SandboxError(f"sandbox stream broke: {exc}") from exc
             if not chunk:
-                raise SandboxError("sandbox closed its output")
+                raise SandboxDied("the sandbox ended while running the job")
             chunks.append(chunk)
             got += len(chunk)
         return b"".join(chunks)
@@ -195,6 +212,30 @@ class SandboxPool:
                 log.warning("could not start a sandbox (%s); retrying in %.1fs", exc, delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 10)
+
+    def purge_dead(self) -> None:
+        """After a sandbox failed, check the idle ones too (Docker may have restarted), so the
+        retry does not land on another corpse."""
+        alive = []
+        while True:
+            try:
+                box = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            if box.alive():
+                alive.append(box)
+            else:
+                self.release(box, healthy=False)
+        for box in alive:
+            self._idle.put(box)
+
+    def docker_answers(self) -> bool:
+        try:
+            return bool(self.client.ping())
+        except docker.errors.DockerException:
+            return False
+        except OSError:
+            return False
 
     def image_id(self) -> str:
         return self.client.images.get(self.settings.image).id

@@ -5,7 +5,7 @@ import time
 from collections.abc import AsyncIterator
 
 import orjson
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from proctor.gateway import deps
@@ -20,6 +20,7 @@ router = APIRouter(prefix="/v1", dependencies=[Depends(deps.authorize)], respons
 
 @router.post("/score", response_model=ScoreResponse)
 async def score(
+    raw: Request,
     body: ScoreRequest,
     settings: deps.SettingsDep,
     dispatcher: deps.DispatcherDep,
@@ -27,6 +28,7 @@ async def score(
     """Run one submission against its tests."""
     received = time.time()
     request = resolve(body, settings)
+    await deps.charge(raw, 1)
     (future,) = await dispatcher.submit([request])
     return JSONBytes(await dispatcher.wait(future, request, received))
 
@@ -37,6 +39,7 @@ async def score(
     responses={200: {"content": {"application/x-ndjson": {}}}},
 )
 async def score_batch(
+    raw: Request,
     body: BatchRequest,
     settings: deps.SettingsDep,
     dispatcher: deps.DispatcherDep,
@@ -48,6 +51,7 @@ async def score_batch(
     if len(body.submissions) > settings.max_batch:
         raise ApiError(413, "batch_too_large", f"more than {settings.max_batch} submissions", "submissions")
     requests = [resolve(s, settings, f"submissions.{i}.") for i, s in enumerate(body.submissions)]
+    await deps.charge(raw, len(requests))
     futures = await dispatcher.submit(requests)
 
     async def item(i: int) -> tuple[int, dict]:
