@@ -104,3 +104,26 @@ def test_api_keys_guard_every_v1_route(redis_server, service):
 def test_unknown_routes_use_the_error_body(service, path):
     response = httpx.post(f"{service.url}{path}", json={})
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_rate_limit_is_per_key_and_answers_429(redis_server, service):
+    with running_service(
+        redis_server,
+        workers=0,
+        PROCTOR_API_KEYS="k1,k2",
+        PROCTOR_RATE_LIMIT_PER_MIN="3",
+        PROCTOR_QUEUE_NAME=service.queue,
+    ) as limited:
+
+        def score(key: str, body: dict = ASSERT_OK, path: str = "/v1/score") -> httpx.Response:
+            return httpx.post(f"{limited.url}{path}", json=body, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+
+        assert [score("k1").status_code for _ in range(3)] == [200, 200, 200]
+        refused = score("k1")
+        assert refused.status_code == 429
+        error = refused.json()["error"]
+        assert error["code"] == "rate_limited" and 0 < error["retry_after_s"] <= 60
+        assert refused.headers["Retry-After"]
+        assert score("k2").status_code == 200  # another key has its own budget
+        batch = {"submissions": [ASSERT_OK] * 3}
+        assert score("k2", batch, "/v1/score/batch").status_code == 429  # a batch counts each submission

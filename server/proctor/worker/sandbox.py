@@ -78,6 +78,7 @@ def container_config(settings: Settings) -> dict:
         environment={},
         hostname="sandbox",
         labels={"proctor.sandbox": "python", "proctor.queue": settings.queue_name},
+        stop_signal="SIGKILL",  # PID 1 ignores SIGTERM; stopping (and dockerd's shutdown) must not wait
         host_config=host_config,
     )
 
