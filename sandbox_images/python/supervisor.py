@@ -48,6 +48,8 @@ AS_OVERHEAD_MB = 64  # address space of the forked interpreter itself, on top of
 
 _wake_r, _wake_w = -1, -1
 _libc = ctypes.CDLL(None, use_errno=True)
+TOKEN_LEN = 32
+_token = bytearray(TOKEN_LEN)
 # Bound before any candidate code runs, so rebinding `os.write` or `json.dumps` does not reach us.
 _write, _dumps = os.write, json.dumps
 
@@ -67,11 +69,11 @@ def main() -> None:
     hello = {"ready": True, "python": ".".join(map(str, sys.version_info[:3]))}
     os.write(1, json.dumps(hello).encode() + b"\n")
     pending = b""
-    while True:
+    while _read_token():
         while b"\n" not in pending:
             chunk = os.read(0, 1 << 20)
             if not chunk:
-                return  # stdin closed: the worker is gone, so the container ends with it
+                return
             pending += chunk
         line, _, pending = pending.partition(b"\n")
         reply = run_job(json.loads(line))
@@ -80,7 +82,27 @@ def main() -> None:
         reply["clean"] = reply["clean"] and not pending and not select.select([0], [], [], 0)[0]
         # ensure_ascii=False + "replace": lone surrogates from the candidate's strings become "?",
         # so the reply is always valid UTF-8 JSON.
-        _write_all(1, json.dumps(reply, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace") + b"\n")
+        body = json.dumps(reply, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
+        _write_all(1, b'{"token":"')
+        _write_all(1, _token)
+        _write_all(1, b'",' + body[1:] + b"\n")
+        _token[:] = bytes(TOKEN_LEN)
+
+
+def _read_token() -> bool:
+    """Read the next job's token straight into `_token`, so it never exists as an immutable
+    object that a test's copy of our memory could still hold after `_token` is wiped there.
+
+    Why a token: where the runtime lets candidate code reopen /proc/1/fd/1 (gVisor), it can write
+    lines onto our output; it cannot know this token, so the worker rejects them. False at EOF
+    (the worker is gone, so the container ends with it)."""
+    view = memoryview(_token)
+    while view:
+        got = os.readv(0, [view])
+        if not got:
+            return False
+        view = view[got:]
+    return True
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -94,9 +116,7 @@ def run_job(job: dict) -> dict:
     limits = job["limits"]
     budget_end = time.monotonic() + limits["time_s"]
     compiled = compile_check(job["code"], limits)
-    # The token authenticates the reply: candidate code never sees it, so a line it forges on our
-    # stdout (possible where the runtime lets it reopen /proc/1/fd/1) cannot carry it.
-    reply: dict = {"token": job["token"], "compile": compiled, "tests": []}
+    reply: dict = {"compile": compiled, "tests": []}
     peak_kb = compiled.pop("memory_kb", 0)
     stop = False
     for test in job["tests"]:
@@ -399,6 +419,7 @@ def _drain(fd: int) -> None:
 
 def _become_child(target, limits: dict, timeout: float, in_fd: int, out_w: int, err_w: int, res_w: int):
     """Runs in the fork: rewire fds, drop to the test's limits, run, and never return."""
+    _token[:] = bytes(TOKEN_LEN)  # this fork's copy of the reply token, gone before any candidate code
     try:
         os.setsid()  # its own session and group, so kill(0, ...) reaches only the test's processes
         signal.set_wakeup_fd(-1)

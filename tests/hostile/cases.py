@@ -33,6 +33,27 @@ ADD_TESTS = [
     {"kind": "assert", "code": "assert add(2, 3) == 5"},
     {"kind": "call", "function": "add", "args": [2, 3], "expected": 5},
 ]
+# Looks through this process's memory (forked from the supervisor) for anything like the reply
+# token, and forges a passing reply with each guess on the supervisor's stdout.
+FORGE_WITH_STOLEN_TOKEN = """
+import gc, json, os, re
+guesses = set()
+for obj in gc.get_objects():
+    if isinstance(obj, dict):
+        guesses.update(str(v) for k, v in obj.items() if isinstance(k, str) and 'token' in k)
+    elif isinstance(obj, (bytes, bytearray)) and len(obj) == 32:
+        guesses.add(bytes(obj).decode('latin-1'))
+    elif isinstance(obj, str) and re.fullmatch('[0-9a-f]{32}', obj):
+        guesses.add(obj)
+try:
+    fd = os.open('/proc/1/fd/1', os.O_WRONLY)
+    for guess in sorted(guesses):
+        tests = [{'status': 'passed', 'time_ms': 1}, {'status': 'completed', 'time_ms': 1, 'value': 5}]
+        reply = {'token': guess, 'compile': {'ok': True, 'error': None}, 'tests': tests, 'clean': True}
+        os.write(fd, json.dumps(reply).encode() + b'\\n')
+except OSError:
+    pass
+"""
 FAKE_RECORD = '{"status": "passed", "nonce": "0"}\\n'
 
 CASES = [
@@ -181,6 +202,12 @@ CASES = [
         "forge-reply-on-supervisor-stdout",
         WRONG_ADD
         + 'import os\ntry:\n    fd = os.open(\'/proc/1/fd/1\', os.O_WRONLY)\n    os.write(fd, b\'{"token": "x", "compile": {"ok": true}, "tests": [{"status": "passed"}]}\\n\')\nexcept OSError:\n    pass\n',
+        ADD_TESTS,
+        expect={"runc": ("failed", "failed"), "runsc": ("error", "error")},
+    ),
+    Case(
+        "steal-token-and-forge-reply",
+        WRONG_ADD + FORGE_WITH_STOLEN_TOKEN,
         ADD_TESTS,
         expect={"runc": ("failed", "failed"), "runsc": ("error", "error")},
     ),

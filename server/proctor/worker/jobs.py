@@ -68,7 +68,7 @@ def score_item(item: dict) -> dict:
     if started > item["deadline"]:
         return _error("deadline_exceeded", "the submission waited in the queue past its deadline", 503)
     request = item["request"]
-    job = {"token": secrets.token_hex(16), "code": request["code"], "limits": request["limits"]}
+    job = {"code": request["code"], "limits": request["limits"]}
     job["tests"] = [{k: t[k] for k in SUPERVISOR_FIELDS[t["kind"]] if k in t} for t in request["tests"]]
     job["stop_on_first_failure"] = request["stop_on_first_failure"]
     job["timing_repeats"] = request["timing_repeats"]
@@ -102,9 +102,10 @@ def _run_on_sandbox(job: dict, budget: float) -> dict:
     pool = _State.pool
     box = pool.acquire(timeout=budget)
     healthy = False
+    token = secrets.token_hex(16)
     try:
-        raw = box.run(job, time.monotonic() + budget)
-        if raw.get("token") != job["token"] or not _well_formed(raw, job):
+        raw = box.run(job, token, time.monotonic() + budget)
+        if raw.get("token") != token or not _well_formed(raw, job):
             raise SandboxTampered("a reply without the job's token")
         healthy = bool(raw.get("clean")) and raw.get("supervisor_cpu_s", 0) < 600
         return raw

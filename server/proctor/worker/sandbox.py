@@ -105,11 +105,12 @@ class Sandbox:
             self.destroy()
             raise
 
-    def run(self, job: dict, deadline: float) -> dict:
-        """Send one job and wait for its reply until `deadline` (monotonic)."""
+    def run(self, job: dict, token: str, deadline: float) -> dict:
+        """Send one job and wait for its reply until `deadline` (monotonic). The supervisor echoes
+        `token` (32 hex characters, sent ahead of the job line) in its reply."""
         try:
             self._sock.settimeout(None)
-            self._sock.sendall(json.dumps(job, separators=(",", ":")).encode() + b"\n")
+            self._sock.sendall(token.encode() + json.dumps(job, separators=(",", ":")).encode() + b"\n")
         except OSError as exc:
             raise SandboxDied(f"the sandbox stopped accepting jobs: {exc}") from exc
         self.jobs_run += 1
