@@ -18,7 +18,7 @@ from tests.conftest import running_service
 
 ROOT = Path(__file__).resolve().parents[1]
 ADD = "def add(a, b):\n    return a + b\n"
-QUICK = {"code": ADD, "tests": [{"kind": "call", "function": "add", "args": [1, 2], "expected": 3}]}
+QUICK = {"code": ADD, "tests": [{"kind": "call", "function": "add", "args": [1, 2], "expected": 3}], "cache": False}
 
 
 def sleepy(seconds: float) -> dict:

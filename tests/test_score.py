@@ -1,5 +1,6 @@
 """POST /v1/score end to end: real gateway, Redis, workers and Docker sandboxes."""
 
+import httpx
 import pytest
 
 ADD = "def add(a, b):\n    return a + b\n"
@@ -173,3 +174,17 @@ def test_sys_exit_and_friends_do_not_pass(client):
         )
         assert at_import.category == "runtime_error", hack
         assert inside.category == "runtime_error", hack
+
+
+def test_a_resubmission_is_answered_from_the_cache(service, client):
+    code = f"# {service.queue} cache probe\ndef add(a, b):\n    return a + b\n"
+    tests = [{"kind": "call", "function": "add", "args": [1, 2], "expected": 3}]
+    first, second = client.score(code, tests), client.score(code, tests)
+    assert (first.cached, second.cached) == (False, True)
+    assert second.category == first.category == "passed" and second.id != first.id
+    assert second.tests == first.tests
+    assert client.score(code, tests, limits={"memory_mb": 256}).cached is False  # other limits, other key
+    assert client.score(code, [{**tests[0], "expected": 4}]).cached is False  # other expected value
+    assert client.score(code, tests, cache=False).cached is False
+    metrics = httpx.get(f"{service.url}/metrics").text
+    assert 'proctor_cache_total{outcome="hit"}' in metrics and 'proctor_cache_total{outcome="miss"}' in metrics

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     queue_max: int = 20000
     queue_wait_s: float = 120.0
     result_ttl_s: int = 300
+    cache_ttl_s: int = 3600  # 0 turns the verdict cache off
 
     @property
     def api_key_set(self) -> frozenset[str]:

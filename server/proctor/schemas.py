@@ -55,6 +55,7 @@ class ScoreRequest(Strict):
     stop_on_first_failure: bool = False
     reward: RewardScheme = "pass_rate"
     timing_repeats: int = Field(1, ge=1)
+    cache: bool = Field(True, description="answer from the verdict cache when possible (extension)")
 
 
 class BatchRequest(Strict):

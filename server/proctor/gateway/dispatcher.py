@@ -18,9 +18,10 @@ from rq import Callback, Queue, Retry
 from starlette.concurrency import run_in_threadpool
 
 from proctor import keys
+from proctor.cache import cache_key, decode_hit
 from proctor.config import Settings
 from proctor.gateway.errors import ApiError, error_from_reply
-from proctor.gateway.metrics import FAILURES, VERDICTS
+from proctor.gateway.metrics import CACHE, FAILURES, VERDICTS
 from proctor.limits import outer_budget
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,9 @@ class Dispatcher:
         self._workers = (time.monotonic(), workers)
         return workers
 
-    def _admit(self, count: int) -> int:
-        """Refuse early when nothing can run the work or the queue is over its bound; returns slots."""
+    def _admit(self, count: int) -> tuple[int, list[str]]:
+        """Refuse early when nothing can run the work or the queue is over its bound; returns the
+        live sandbox slots and what they run (image digest and runtime, both part of a verdict)."""
         try:
             workers = self.live_workers()
             queued = self.queue.count
@@ -96,7 +98,13 @@ class Dispatcher:
             raise ApiError(503, "sandbox_unavailable", "no worker with a live sandbox pool", retry_after_s=2)
         if queued + count > self.settings.queue_max:
             raise ApiError(429, "queue_full", f"{queued} jobs are already queued", retry_after_s=5)
-        return sum(w.get("slots", 1) for w in workers)
+        sandboxes = sorted({f"{w.get('image_id')}/{w.get('runtime')}" for w in workers})
+        return sum(w.get("slots", 1) for w in workers), sandboxes
+
+    def _cached(self, keys_: list[str | None]) -> list[bytes | None]:
+        wanted = [k for k in keys_ if k]
+        found = dict(zip(wanted, self.redis.mget(wanted), strict=True)) if wanted else {}
+        return [found.get(k) if k else None for k in keys_]
 
     def _enqueue(self, items: list[dict], slots: int) -> None:
         chunk = max(1, min(MAX_CHUNK, math.ceil(len(items) / (slots * 2))))
@@ -123,26 +131,40 @@ class Dispatcher:
 
     async def submit(self, requests: list[dict]) -> list[asyncio.Future]:
         """Enqueue resolved requests (split so all workers share them); one future per request."""
-        slots = await run_in_threadpool(self._admit, len(requests))
+        slots, sandboxes = await run_in_threadpool(self._admit, len(requests))
+        ttl = self.settings.cache_ttl_s
+        cache_keys = [cache_key(r, sandboxes) if ttl and r.get("cache", True) else None for r in requests]
+        hits = await run_in_threadpool(self._cached, cache_keys)
         loop = asyncio.get_running_loop()
         now = time.time()
         batch = uuid.uuid4().hex
         items, futures = [], []
-        for i, request in enumerate(requests):
+        for i, (request, key, hit) in enumerate(zip(requests, cache_keys, hits, strict=True)):
             rid = batch if len(requests) == 1 else f"{batch}-{i}"
             future = loop.create_future()
-            self._pending[(rid, i)] = future
             futures.append(future)
+            if key:
+                CACHE.labels("hit" if hit else "miss").inc()
+            if hit:
+                future.set_result({"rid": rid, "i": i, "hit": hit, "error": None})
+                continue
+            self._pending[(rid, i)] = future
             deadline = now + self.settings.queue_wait_s
-            items.append({"rid": rid, "i": i, "request": request, "enqueued_at": now, "deadline": deadline})
+            item = {"rid": rid, "i": i, "request": request, "enqueued_at": now, "deadline": deadline}
+            if key:
+                item["cache"] = {"key": key, "ttl_s": ttl}
+            items.append(item)
+        if not items:
+            return futures
         try:
             await run_in_threadpool(self._enqueue, items, slots)
         except ApiError:
             for item in items:
                 self._pending.pop((item["rid"], item["i"]), None)
             raise
-        for item, future in zip(items, futures, strict=True):
-            future.add_done_callback(lambda f, key=(item["rid"], item["i"]): self._pending.pop(key, None))
+        for item in items:
+            key = (item["rid"], item["i"])
+            futures[item["i"]].add_done_callback(lambda _, key=key: self._pending.pop(key, None))
         return futures
 
     async def score_many(self, requests: list[dict]) -> list[dict | ApiError]:
@@ -171,7 +193,10 @@ class Dispatcher:
         if message["error"] is not None:
             FAILURES.labels(message["error"]["code"]).inc()
             raise error_from_reply(message["error"])
+        total_ms = round((time.time() - received) * 1000, 3)
+        if message.get("hit"):
+            return decode_hit(message["hit"], message["rid"], total_ms)
         result = message["result"]
         VERDICTS.labels(result["category"]).inc()
-        result["timing"]["total_ms"] = round((time.time() - received) * 1000, 3)
+        result["timing"]["total_ms"] = total_ms
         return result

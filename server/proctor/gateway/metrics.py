@@ -15,6 +15,7 @@ LATENCY = Histogram(
     registry=REGISTRY,
 )
 VERDICTS = Counter("proctor_verdicts", "Scored submissions by category", ["category"], registry=REGISTRY)
+CACHE = Counter("proctor_cache", "Verdict cache lookups", ["outcome"], registry=REGISTRY)
 FAILURES = Counter("proctor_failures", "Submissions answered with an error", ["code"], registry=REGISTRY)
 KNOWN_ROUTES = frozenset(
     {"/v1/score", "/v1/score/batch", "/healthz", "/readyz", "/v1/info", "/metrics", "/docs", "/openapi.json"}

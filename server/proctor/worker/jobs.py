@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from redis import Redis
 from rq import get_current_job
 
-from proctor import keys
+from proctor import cache, keys
 from proctor.limits import outer_budget
 from proctor.verdict import summarize
 from proctor.worker.sandbox import SandboxDied, SandboxError, SandboxPool, SandboxTampered, SandboxTimeout
@@ -43,9 +43,13 @@ def run_chunk(reply_to: str, items: list[dict]) -> list[dict]:
 
     def one(item: dict) -> dict:
         outcome = score_item(item)
-        redis.rpush(reply_to, keys.encode_reply(item["rid"], item["i"], **outcome))
-        redis.expire(reply_to, 3600)
         res, err = outcome.get("result"), outcome.get("error")
+        with redis.pipeline(transaction=False) as pipe:
+            pipe.rpush(reply_to, keys.encode_reply(item["rid"], item["i"], **outcome))
+            pipe.expire(reply_to, 3600)
+            if res and "cache" in item:
+                pipe.set(item["cache"]["key"], cache.encode(res), ex=item["cache"]["ttl_s"])
+            pipe.execute()
         return {"index": item["i"], "category": res["category"] if res else None, "error": err}
 
     return list(_State.executor.map(one, items))

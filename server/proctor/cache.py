@@ -1,0 +1,30 @@
+"""The verdict cache: a resubmitted submission is answered from Redis without running again.
+
+The key covers everything that can change a verdict: the whole resolved request (language, code,
+tests with their expected values, limits after clamping, reward scheme, stop_on_first_failure,
+timing_repeats) and the sandboxes that run it (image digest and container runtime). Workers
+write, gateways read.
+"""
+
+import hashlib
+
+import orjson
+
+NOT_IN_KEY = ("cache",)
+
+
+def cache_key(request: dict, sandboxes: list[str]) -> str:
+    material = {k: v for k, v in request.items() if k not in NOT_IN_KEY}
+    digest = hashlib.sha256(orjson.dumps([material, sorted(sandboxes)], option=orjson.OPT_SORT_KEYS))
+    return f"proctor:cache:{digest.hexdigest()}"
+
+
+def encode(result: dict) -> bytes:
+    return orjson.dumps(result)
+
+
+def decode_hit(raw: bytes, new_id: str, total_ms: float) -> dict:
+    """A stored response, re-addressed to the request that hit it."""
+    result = orjson.loads(raw)
+    result.update(id=new_id, cached=True, timing={"queue_ms": 0.0, "run_ms": 0.0, "total_ms": total_ms})
+    return result
