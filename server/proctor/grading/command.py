@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from proctor.grading import console, report
 from proctor.grading.grader import Connection, grade
@@ -41,6 +42,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--batch-size", type=int, default=64, help="submissions per request")
     parser.add_argument("--concurrency", type=int, default=4, help="requests in flight")
+    parser.add_argument("--retries", type=int, default=3, help="retries of a request the service refuses (429/503)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -50,21 +52,22 @@ def run(args: argparse.Namespace) -> int:
         ks = sorted({int(k) for k in args.k.split(",")})
         tasks, samples, results_path, measurement = _inputs(args)
     except (GradingInputError, ValueError, OSError) as exc:
-        err.print(f"[red]proctor grade:[/] {exc}")
+        err.print(Text.assemble(("proctor grade: ", "red"), str(exc)), soft_wrap=True)
         return EXIT_BAD_INPUT
-    conn = Connection(args.url, args.api_key, args.batch_size, args.concurrency)
+    conn = Connection(args.url, args.api_key, args.batch_size, args.concurrency, args.retries)
     with console.progress_bar(len(samples), err, enabled=not args.no_progress) as advance:
         lines = grade(tasks, samples, conn, advance)
     with results_path.open("w", encoding="utf-8") as handle:
         handle.writelines(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
     summary = summarize(lines, ks, measurement)
     out.print(console.summary_table(summary))
-    out.print(f"results: {results_path}")
+    out.print(f"results: {results_path}", soft_wrap=True)
     if args.report:
         args.report.write_text(report.render(summary, lines, args.source), encoding="utf-8")
-        out.print(f"report: {args.report}")
+        out.print(f"report: {args.report}", soft_wrap=True)
     if summary.unscored:
-        err.print(f"[red]{summary.unscored} samples could not be scored[/] (see `result` in {results_path})")
+        message = (f"{summary.unscored} samples could not be scored", "red")
+        err.print(Text.assemble(message, f" (see `result` in {results_path})"), soft_wrap=True)
         return EXIT_UNSCORED
     return 0
 

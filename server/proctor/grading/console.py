@@ -45,9 +45,11 @@ def progress_bar(total: int, console: Console, enabled: bool = True) -> Iterator
 
 
 def summary_table(summary: Summary) -> Table:
-    table = Table(title=f"Proctor grade — {summary.measurement}", show_header=True)
+    caption = None if summary.measurement == "standard" else "not comparable with standard pass@k"
+    table = Table(title="Proctor grade", caption=caption)
     table.add_column("measure")
     table.add_column("value", justify="right")
+    table.add_row("measurement", summary.measurement)
     for k, value in summary.pass_at_k.items():
         table.add_row(f"pass@{k}", f"{value:.4f}")
     if summary.mean_pass_rate is not None:

@@ -21,6 +21,7 @@ class Connection:
     api_key: str | None = None
     batch_size: int = 64
     concurrency: int = 4
+    retries: int = 3
 
 
 async def score_all(submissions: list[dict], conn: Connection, advance: Callable[[], None]) -> list[Outcome]:
@@ -28,7 +29,11 @@ async def score_all(submissions: list[dict], conn: Connection, advance: Callable
     Items that failed are sent once more before they count as unscored."""
     outcomes: list[Outcome | None] = [None] * len(submissions)
     async with AsyncProctorClient(
-        conn.url, api_key=conn.api_key, batch_size=conn.batch_size, max_concurrency=conn.concurrency
+        conn.url,
+        api_key=conn.api_key,
+        batch_size=conn.batch_size,
+        max_concurrency=conn.concurrency,
+        retries=conn.retries,
     ) as proctor:
         for _ in range(2):
             todo = [i for i, o in enumerate(outcomes) if not isinstance(o, ScoreResult)]
