@@ -199,3 +199,13 @@ def test_pass_at_k_estimator():
     with pytest.raises(ValueError):
         pass_at_k(3, 1, 4)
     assert pass_at_ks({"a": (4, 1), "b": (2, 2)}, [1, 2, 4]) == {1: pytest.approx(0.625), 2: pytest.approx(0.75)}
+
+
+def test_readme_example_task_file(service, tmp_path):
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    out = tmp_path / "results.jsonl"
+    args = ["--url", service.url, "--no-progress", "--output", str(out)]
+    assert main(["grade", str(examples / "tasks.jsonl"), str(examples / "samples.jsonl"), *args]) == 0
+    assert [r["passed"] for r in results(out)] == [True, False, True]
+    assert main(["grade", str(examples / "tasks.jsonl"), *args]) == 0  # the references pass
+    assert [r["passed"] for r in results(out)] == [True, True]
