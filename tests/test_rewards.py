@@ -1,6 +1,7 @@
 """The reward adapters, called exactly the way their frameworks call them, against the real service."""
 
 import asyncio
+import importlib.util
 import inspect
 import json
 import logging
@@ -97,17 +98,27 @@ def test_trl_missing_tests_column_is_a_dataset_error(service):
         reward(**trl_inputs(COMPLETIONS[:1], [[]]))
 
 
+def load_like_verl(path: str, name: str):
+    """verl's get_custom_reward_fn: import the configured file by path, then take the function."""
+    spec = importlib.util.spec_from_file_location("custom_module", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
 def test_verl_compute_score(service, monkeypatch):
     monkeypatch.setenv("PROCTOR_URL", service.url)
+    compute_score = load_like_verl(verl.__file__, "compute_score")
+    compute_score_batch = load_like_verl(verl.__file__, "compute_score_batch")
     ground_truth = json.dumps({"tests": ADD_TESTS})
     # verl's NaiveRewardManager: keyword arguments, the decoded response as solution_str.
-    score = verl.compute_score(
+    score = compute_score(
         data_source="proctor/add", solution_str=f"```python\n{HALF}```", ground_truth=ground_truth, extra_info={}
     )
     assert score == pytest.approx(2 / 3, abs=1e-3)
     # reward_kwargs from the verl config reach compute_score as keywords.
-    assert verl.compute_score("proctor/add", RIGHT, ADD_TESTS, None, reward="rltf") == 1.0
-    batch = verl.compute_score_batch(
+    assert compute_score("proctor/add", RIGHT, ADD_TESTS, None, reward="rltf") == 1.0
+    batch = compute_score_batch(
         data_sources=["a", "b"], solution_strs=[RIGHT, BROKEN], ground_truths=[ADD_TESTS] * 2, extra_infos=[{}, {}]
     )
     assert batch == [1.0, 0.0]

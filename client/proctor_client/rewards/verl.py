@@ -14,10 +14,11 @@ import os
 from functools import cache
 from typing import Any
 
-from .._core import DEFAULT_BASE_URL
-from ..client import ProctorClient
-from ..errors import ProctorError
-from .scoring import rewards_from, submissions_for
+# Absolute imports: verl loads this file by path, as a module outside its package.
+from proctor_client._core import DEFAULT_BASE_URL
+from proctor_client.client import ProctorClient
+from proctor_client.errors import ProctorError
+from proctor_client.rewards.scoring import rewards_from, submissions_for
 
 __all__ = ["compute_score", "compute_score_batch"]
 
