@@ -146,6 +146,9 @@ def test_openrlhf_get_reward(service):
     assert data["extra_logs"]["compile_error"] == [0.0, 0.0, 1.0]
     coderl = httpx.post(f"{service.url}/get_reward", params={"reward": "coderl"}, json=body, timeout=60).json()
     assert coderl["rewards"] == [1.0, -0.3, -1.0]
+    schemas = httpx.get(f"{service.url}/openapi.json").json()["components"]["schemas"]
+    assert set(schemas["RewardRequest"]["properties"]) == {"query", "prompts", "labels"}
+    assert set(schemas["RewardResponse"]["properties"]) == {"rewards", "scores", "extra_logs"}
 
 
 def test_openrlhf_bad_labels_are_422_with_the_field(service):
