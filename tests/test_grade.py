@@ -96,6 +96,7 @@ def test_split_asserts_gives_partial_credit_and_is_marked(service, tmp_path, cap
     assert main(["grade", "humaneval", str(path), "--url", service.url, "--split-asserts", "--no-progress"]) == 0
     (line,) = results(tmp_path / "samples.jsonl_results.jsonl")
     assert line["category"] == "partial" and 0 < line["pass_rate"] < 1 and line["passed"] is False
+    assert line["measurement"] == "humaneval, one test per assert"
     assert len(line["tests"]) == len(split_check(PROBLEMS["HumanEval/53"]["test"])) > 1
     assert "one test per assert" in capsys.readouterr().out
 
@@ -175,6 +176,9 @@ def test_bad_input_is_refused(tmp_path, capsys):
     write_jsonl(str(tasks), [{"task_id": "t", "prompt": "", "tests": [{"kind": "shell", "cmd": "ls"}]}])
     assert main(["grade", str(tasks), "--no-progress"]) == 2
     assert "not a task" in capsys.readouterr().err
+    write_jsonl(str(tasks), TASKS)
+    assert main(["grade", str(tasks), "-k", "0,1", "--no-progress"]) == 2
+    assert "at least 1" in capsys.readouterr().err
 
 
 def test_an_outage_is_unscored_not_failed(redis_server, tmp_path, capsys):

@@ -11,7 +11,7 @@ from rich.text import Text
 from proctor.grading import console, report
 from proctor.grading.grader import Connection, grade
 from proctor.grading.humaneval import humaneval_tasks
-from proctor.grading.summary import summarize
+from proctor.grading.summary import STANDARD, summarize
 from proctor.grading.tasks import GradingInputError, load_samples, load_tasks, reference_samples
 
 HUMANEVAL = "humaneval"
@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     out, err = Console(), Console(stderr=True)
     try:
         ks = sorted({int(k) for k in args.k.split(",")})
+        if ks[0] < 1:
+            raise ValueError("every k of pass@k must be at least 1")
         tasks, samples, results_path, measurement = _inputs(args)
     except (GradingInputError, ValueError, OSError) as exc:
         err.print(Text.assemble(("proctor grade: ", "red"), str(exc)), soft_wrap=True)
@@ -57,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     conn = Connection(args.url, args.api_key, args.batch_size, args.concurrency, args.retries)
     with console.progress_bar(len(samples), err, enabled=not args.no_progress) as advance:
         lines = grade(tasks, samples, conn, advance)
+    if measurement != STANDARD:  # marked on every line, so no one mixes it up with the standard figure
+        lines = [{**line, "measurement": measurement} for line in lines]
     with results_path.open("w", encoding="utf-8") as handle:
         handle.writelines(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
     summary = summarize(lines, ks, measurement)
@@ -77,11 +81,11 @@ def _inputs(args: argparse.Namespace) -> tuple:
         if args.samples is None:
             raise GradingInputError("`proctor grade humaneval` needs a samples file")
         tasks = humaneval_tasks(args.problem_file, args.split_asserts)
-        measurement = "humaneval, one test per assert" if args.split_asserts else "standard"
+        measurement = "humaneval, one test per assert" if args.split_asserts else STANDARD
     else:
         if args.split_asserts or args.problem_file:
             raise GradingInputError("--split-asserts and --problem-file apply to `humaneval` only")
-        tasks, measurement = load_tasks(Path(args.source)), "standard"
+        tasks, measurement = load_tasks(Path(args.source)), STANDARD
     if args.samples is None:
         samples = reference_samples(tasks)
         default_results = Path(f"{args.source}_references_results.jsonl")

@@ -17,7 +17,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from proctor.grading.summary import Summary
+from proctor.grading.summary import STANDARD, Summary
 
 
 class RateColumn(ProgressColumn):
@@ -45,7 +45,7 @@ def progress_bar(total: int, console: Console, enabled: bool = True) -> Iterator
 
 
 def summary_table(summary: Summary) -> Table:
-    caption = None if summary.measurement == "standard" else "not comparable with standard pass@k"
+    caption = None if summary.measurement == STANDARD else "not comparable with standard pass@k"
     table = Table(title="Proctor grade", caption=caption)
     table.add_column("measure")
     table.add_column("value", justify="right")

@@ -4,7 +4,7 @@ with the category histogram, per-task outcomes, the slowest tests and the most f
 from collections import Counter
 from html import escape
 
-from proctor.grading.summary import UNSCORED, Summary
+from proctor.grading.summary import STANDARD, UNSCORED, Summary
 
 COLOURS = {
     "compile_error": "#8e44ad",
@@ -53,7 +53,7 @@ def _overview(summary: Summary) -> str:
     if summary.mean_pass_rate is not None:
         rows.append(("mean test pass rate", f"{summary.mean_pass_rate:.4f}"))
     note = ""
-    if summary.measurement != "standard":
+    if summary.measurement != STANDARD:
         note = "<p class=note>Per-assert tests: not comparable with the standard pass@k of other reports.</p>"
     if summary.unscored:
         note += f"<p class=note>{summary.unscored} samples could not be scored and are left out of pass@k.</p>"
