@@ -77,9 +77,13 @@ def test_mixed_file_categories_report_and_pass_at_k(service, tmp_path, capsys):
     assert graded["HumanEval/13"]["result"] == "timed out"
     assert graded["HumanEval/13"]["tests"][0]["status"] == "timeout"
     assert graded["HumanEval/53"]["category"] == "passed"  # the last of its samples
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     # Only k <= the fewest samples of any task (1) is reported.
     assert "pass@1" in out and "pass@2" not in out and "wrong_answer" in out
+    # The progress bar (on stderr) counts samples and shows throughput and the ETA.
+    assert f"{len(samples)}/{len(samples)}" in captured.err and "samples/s" in captured.err
+    assert "ETA" in captured.err
 
     page = report.read_text()
     for heading in ("Categories", "Per-task outcomes", "Slowest tests", "Most frequent errors"):
