@@ -167,3 +167,16 @@ def test_openrlhf_outage_is_an_http_error_not_rewards(redis_server):
     error = resp.json()["error"]
     assert error["code"] == "sandbox_unavailable" and error["retry_after_s"] > 0
     assert "rewards" not in resp.json()
+
+
+def test_a_refused_sample_costs_only_its_own_reward(service, caplog):
+    # The server refuses a whole batch for one oversized program (the suite caps code at 256 KB) or
+    # one malformed test; the adapters then score the samples one by one.
+    huge = f"```python\n{RIGHT}# {'x' * 300_000}\n```"
+    bad_tests = [{"kind": "call", "function": "not an identifier", "args": [], "expected": 1}]
+    inputs = trl_inputs([RIGHT, huge, HALF, RIGHT], [ADD_TESTS, ADD_TESTS, ADD_TESTS, bad_tests])
+    with caplog.at_level(logging.WARNING, "proctor_client.rewards"):
+        assert trl.reward_func(service.url)(**inputs) == pytest.approx([1.0, None, 2 / 3, None], abs=1e-3)
+    assert "could not score 2 of 4 samples" in caplog.text and "code_too_large" in caplog.text
+    rewards = asyncio.run(trl.async_reward_func(service.url, reward="binary")(**inputs))
+    assert rewards == [1.0, None, 0.0, None]

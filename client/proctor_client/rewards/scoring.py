@@ -2,26 +2,70 @@
 
 An infrastructure failure that survived the client's retries is never turned into a number:
 it becomes ``None`` for that sample (TRL masks it) or is raised, as the adapter is configured,
-and it is logged either way.
+and it is logged either way. So is a sample the server refuses (code over its size limit,
+malformed tests): the server refuses a whole batch for one such sample, so the batch is then
+re-sent one sample at a time and only the refused ones go without a reward.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
-from ..errors import ProctorError
+from ..client import AsyncProctorClient, ProctorClient
+from ..errors import ProctorError, ProctorHTTPError, ProctorUnavailable
 from ..models import ScoreResult
 from .extract import extract_code
 from .labels import parse_label
 
-__all__ = ["Extractor", "OnError", "rewards_from", "submissions_for"]
+__all__ = [
+    "Extractor",
+    "OnError",
+    "ascore_isolating",
+    "rewards_from",
+    "score_isolating",
+    "submissions_for",
+]
 
 log = logging.getLogger("proctor_client.rewards")
 
 OnError = Literal["none", "raise"]
 Extractor = Callable[[Any, str], str]
+Item = ScoreResult | ProctorError
+Submissions = Sequence[Mapping[str, Any]]
+
+
+def _refused(exc: ProctorError, count: int) -> bool:
+    """Whether a failed batch was refused for its content, so scoring its items alone may help."""
+    return (
+        isinstance(exc, ProctorHTTPError) and not isinstance(exc, ProctorUnavailable) and count > 1
+    )
+
+
+def score_isolating(proctor: ProctorClient, submissions: Submissions) -> list[Item]:
+    """``score_many``; a failure becomes every item's error, and a refused batch is re-sent
+    one submission at a time so one bad sample cannot cost the others their rewards."""
+    try:
+        return list(proctor.score_many(submissions))
+    except ProctorError as exc:
+        if not _refused(exc, len(submissions)):
+            return [exc] * len(submissions)
+    log.info("Proctor refused a batch of %d; scoring its samples one by one", len(submissions))
+    return [score_isolating(proctor, [s])[0] for s in submissions]
+
+
+async def ascore_isolating(proctor: AsyncProctorClient, submissions: Submissions) -> list[Item]:
+    """The asyncio twin of ``score_isolating`` (re-sends refused samples concurrently)."""
+    try:
+        return list(await proctor.score_many(submissions))
+    except ProctorError as exc:
+        if not _refused(exc, len(submissions)):
+            return [exc] * len(submissions)
+    log.info("Proctor refused a batch of %d; scoring its samples one by one", len(submissions))
+    alone = await asyncio.gather(*(ascore_isolating(proctor, [s]) for s in submissions))
+    return [items[0] for items in alone]
 
 
 def submissions_for(

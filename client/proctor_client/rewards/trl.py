@@ -13,9 +13,15 @@ from typing import Any
 
 from .._core import DEFAULT_BASE_URL
 from ..client import AsyncProctorClient, ProctorClient
-from ..errors import ProctorError
 from .extract import extract_code
-from .scoring import Extractor, OnError, rewards_from, submissions_for
+from .scoring import (
+    Extractor,
+    OnError,
+    ascore_isolating,
+    rewards_from,
+    score_isolating,
+    submissions_for,
+)
 
 __all__ = ["async_reward_func", "reward_func"]
 
@@ -59,11 +65,7 @@ def reward_func(
             limits=limits,
             extract=extract,
         )
-        try:
-            items = proctor.score_many(subs)
-        except ProctorError as exc:
-            items = [exc] * len(subs)
-        return rewards_from(items, on_error)
+        return rewards_from(score_isolating(proctor, subs), on_error)
 
     score.__name__ = score.__qualname__ = name
     return score
@@ -101,11 +103,8 @@ def async_reward_func(
             limits=limits,
             extract=extract,
         )
-        try:
-            async with AsyncProctorClient(url, **client_kwargs) as proctor:
-                items = await proctor.score_many(subs)
-        except ProctorError as exc:
-            items = [exc] * len(subs)
+        async with AsyncProctorClient(url, **client_kwargs) as proctor:
+            items = await ascore_isolating(proctor, subs)
         return rewards_from(items, on_error)
 
     score.__name__ = score.__qualname__ = name

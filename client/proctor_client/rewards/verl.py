@@ -17,8 +17,7 @@ from typing import Any
 # Absolute imports: verl loads this file by path, as a module outside its package.
 from proctor_client._core import DEFAULT_BASE_URL
 from proctor_client.client import ProctorClient
-from proctor_client.errors import ProctorError
-from proctor_client.rewards.scoring import rewards_from, submissions_for
+from proctor_client.rewards.scoring import rewards_from, score_isolating, submissions_for
 
 __all__ = ["compute_score", "compute_score_batch"]
 
@@ -50,12 +49,7 @@ def compute_score_batch(
     subs = submissions_for(
         solution_strs, ground_truths, reward=scheme, language=language, limits=None
     )
-    items: list[Any]
-    try:
-        items = proctor.score_many(subs)
-    except ProctorError as exc:
-        items = [exc] * len(subs)
-    return rewards_from(items, "raise")  # type: ignore[return-value]  # never None with "raise"
+    return rewards_from(score_isolating(proctor, subs), "raise")  # type: ignore[return-value]
 
 
 def compute_score(
