@@ -163,6 +163,15 @@ def test_generic_task_file_with_completions_code_and_references(service, tmp_pat
     failed_call = graded[0]["tests"][1]
     assert (failed_call["status"], failed_call["expected"], failed_call["actual"]) == ("failed", 4, 0)
 
+    # A program over the server's size limit (256 KB in the suite) makes it refuse its whole batch;
+    # only that sample is left unscored.
+    huge = "def add(a, b):\n    return a + b\n# " + "x" * 300_000 + "\n"
+    good = {"task_id": "add", "completion": "    return b + a\n"}
+    write_jsonl(str(samples), [{"task_id": "add", "code": huge}, good])
+    assert main(["grade", str(tasks), str(samples), "--url", service.url, "--no-progress"]) == 1
+    refused, scored = results(Path(f"{samples}_results.jsonl"))
+    assert refused["passed"] is None and "code_too_large" in refused["result"] and scored["passed"] is True
+
     # Without samples, each task's reference is graded: a check of the task file itself.
     assert main(["grade", str(tasks), "--url", service.url, "--no-progress"]) == 0
     assert [r["passed"] for r in results(Path(f"{tasks}_references_results.jsonl"))] == [True, True]

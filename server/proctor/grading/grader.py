@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from proctor_client import AsyncProctorClient, ProctorError, ScoreResult
+from proctor_client.rewards.scoring import ascore_isolating
 
 from proctor.grading.tasks import Sample, Task
 
@@ -26,7 +27,8 @@ class Connection:
 
 async def score_all(submissions: list[dict], conn: Connection, advance: Callable[[], None]) -> list[Outcome]:
     """Score every submission, streaming results as they finish; `advance` is called per verdict.
-    Items that failed are sent once more before they count as unscored."""
+    Items that failed (or were cut off by a failed request) are sent once more before they count
+    as unscored."""
     outcomes: list[Outcome | None] = [None] * len(submissions)
     async with AsyncProctorClient(
         conn.url,
@@ -35,19 +37,19 @@ async def score_all(submissions: list[dict], conn: Connection, advance: Callable
         max_concurrency=conn.concurrency,
         retries=conn.retries,
     ) as proctor:
-        for _ in range(2):
-            todo = [i for i, o in enumerate(outcomes) if not isinstance(o, ScoreResult)]
-            if not todo:
-                break
-            try:
-                async for j, item in proctor.iter_score_many([submissions[i] for i in todo]):
-                    outcomes[todo[j]] = item
-                    if isinstance(item, ScoreResult):
-                        advance()
-            except ProctorError as exc:
-                for i in todo:
-                    if outcomes[i] is None:
-                        outcomes[i] = exc
+        try:
+            async for i, item in proctor.iter_score_many(submissions):
+                outcomes[i] = item
+                if isinstance(item, ScoreResult):
+                    advance()
+        except ProctorError:
+            pass  # what is missing is sent again below
+        todo = [i for i, o in enumerate(outcomes) if not isinstance(o, ScoreResult)]
+        if todo:  # a batch refused for one sample is re-sent sample by sample
+            for i, item in zip(todo, await ascore_isolating(proctor, [submissions[i] for i in todo]), strict=True):
+                outcomes[i] = item
+                if isinstance(item, ScoreResult):
+                    advance()
     return [o if o is not None else ProctorError("the service sent no verdict") for o in outcomes]
 
 
