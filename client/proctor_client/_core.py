@@ -89,6 +89,44 @@ def batch_payload(submissions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {"submissions": [dict(s) for s in submissions]}
 
 
+@dataclass(frozen=True)
+class BatchPlan:
+    """One request of a split batch: submissions ``[start, start + count)``, already encoded."""
+
+    start: int
+    count: int
+    body: bytes
+
+
+def plan_batches(
+    submissions: Sequence[Mapping[str, Any]], max_items: int, max_bytes: int
+) -> list[BatchPlan]:
+    """Split a long list of submissions into requests of at most ``max_items`` submissions
+    and about ``max_bytes`` of JSON each (a single larger submission gets a request of its own).
+
+    Right-sized requests keep every worker busy, stay under the server's batch and body
+    limits, and let a failed request be retried without resending everything.
+    """
+    plans: list[BatchPlan] = []
+    parts: list[bytes] = []
+    size = start = 0
+
+    def flush() -> None:
+        body = b'{"submissions":[' + b",".join(parts) + b"]}"
+        plans.append(BatchPlan(start, len(parts), body))
+
+    for i, submission in enumerate(submissions):
+        part = encode_json(dict(submission))
+        if parts and (len(parts) >= max_items or size + len(part) + 1 > max_bytes):
+            flush()
+            parts, size, start = [], 0, i
+        parts.append(part)
+        size += len(part) + 1
+    if parts:
+        flush()
+    return plans
+
+
 def optional_fields(**fields: Any) -> dict[str, Any]:
     """Drop ``None`` values, so unset optional fields fall back to the server's defaults."""
     return {k: v for k, v in fields.items() if v is not None}
@@ -295,10 +333,11 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - now).total_seconds())
 
 
-def unavailable(err: ProctorHTTPError, attempts: int) -> ProctorUnavailable:
-    """Re-type a last retryable error once retries are spent."""
+def unavailable(err: ProctorHTTPError, attempts: int, reason: str = "") -> ProctorUnavailable:
+    """Re-type a last retryable error once retries (or the deadline) are spent."""
+    why = f", {reason}" if reason else ""
     return ProctorUnavailable(
-        f"{err.message} (gave up after {attempts} attempt{'s' if attempts != 1 else ''})",
+        f"{err.message} (gave up after {attempts} attempt{'s' if attempts != 1 else ''}{why})",
         status_code=err.status_code,
         code=err.code,
         field=err.field,
@@ -338,24 +377,43 @@ class RetryPolicy:
     retries: int = 3
     backoff_s: float = 0.2
     rand: Callable[[], float] = random.random
+    #: Seconds after a call's first attempt past which no retry starts (``None``: no deadline).
+    #: A trainer step then waits a bounded time for a reward instead of ``retries`` backoffs.
+    deadline_s: float | None = None
+
+    def _past_deadline(self, elapsed_s: float, delay: float) -> bool:
+        return self.deadline_s is not None and elapsed_s + delay > self.deadline_s
 
     def after_error(
-        self, attempt: int, status_code: int, content: bytes, headers: Mapping[str, str]
+        self,
+        attempt: int,
+        status_code: int,
+        content: bytes,
+        headers: Mapping[str, str],
+        elapsed_s: float = 0.0,
     ) -> Step:
-        """Decide what follows a non-2xx answer to attempt number ``attempt`` (from 0)."""
+        """Decide what follows a non-2xx answer to attempt number ``attempt`` (from 0),
+        ``elapsed_s`` seconds after the call's first attempt began."""
         err = error_from_response(status_code, content, headers)
         if status_code not in RETRYABLE_STATUSES:
             return err
         if attempt >= self.retries:
             return unavailable(err, attempt + 1)
-        return backoff_delay(attempt, self.backoff_s, err.retry_after_s, self.rand)
+        delay = backoff_delay(attempt, self.backoff_s, err.retry_after_s, self.rand)
+        if self._past_deadline(elapsed_s, delay):
+            return unavailable(err, attempt + 1, f"deadline of {self.deadline_s} s")
+        return delay
 
-    def after_transport_error(self, attempt: int, exc: Exception, base_url: str) -> Step:
-        if attempt < self.retries:
-            return backoff_delay(attempt, self.backoff_s, None, self.rand)
+    def after_transport_error(
+        self, attempt: int, exc: Exception, base_url: str, elapsed_s: float = 0.0
+    ) -> Step:
+        delay = backoff_delay(attempt, self.backoff_s, None, self.rand)
+        if attempt < self.retries and not self._past_deadline(elapsed_s, delay):
+            return delay
+        limit = "" if attempt >= self.retries else f", deadline of {self.deadline_s} s"
         err = ProctorUnavailable(
             f"cannot reach Proctor at {base_url}: {type(exc).__name__}: {exc} "
-            f"(gave up after {attempt + 1} attempt{'s' if attempt else ''})",
+            f"(gave up after {attempt + 1} attempt{'s' if attempt else ''}{limit})",
             code="connection_error",
         )
         err.__cause__ = exc

@@ -7,8 +7,10 @@ retry decisions live in ``_core`` so the two only differ in how they send and wa
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any
 
@@ -27,6 +29,10 @@ _STREAM_HEADERS = {
     "Accept": f"{_core.NDJSON_CONTENT_TYPE}, {_core.JSON_CONTENT_TYPE}",
 }
 _STREAM_PARAMS = {"stream": "true"}
+#: Default size of one batch request: enough submissions to keep every worker busy, and a
+#: body far below the server's default limit (``PROCTOR_MAX_BODY_MB``, 64).
+DEFAULT_BATCH_SIZE = 256
+DEFAULT_BATCH_BYTES = 4 * 1024 * 1024
 
 
 class _ClientConfig:
@@ -40,20 +46,40 @@ class _ClientConfig:
         timeout: float,
         retries: int,
         backoff_s: float,
+        deadline_s: float | None,
+        max_concurrency: int,
+        batch_size: int,
+        batch_bytes: int,
     ) -> None:
         if retries < 0:
             raise ValueError("retries must be >= 0")
         if backoff_s < 0:
             raise ValueError("backoff_s must be >= 0")
+        if deadline_s is not None and deadline_s <= 0:
+            raise ValueError("deadline_s must be > 0")
+        if max_concurrency < 1 or batch_size < 1 or batch_bytes < 1:
+            raise ValueError("max_concurrency, batch_size and batch_bytes must be >= 1")
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.retries = retries
         self.backoff_s = backoff_s
-        self._policy = _core.RetryPolicy(retries=retries, backoff_s=backoff_s)
+        self.deadline_s = deadline_s
+        self.max_concurrency = max_concurrency
+        self.batch_size = batch_size
+        self.batch_bytes = batch_bytes
+        self._policy = _core.RetryPolicy(
+            retries=retries, backoff_s=backoff_s, deadline_s=deadline_s
+        )
+        self._limits = httpx.Limits(
+            max_connections=max_concurrency, max_keepalive_connections=max_concurrency
+        )
         self._headers = _core.build_headers(api_key, f"proctor-client/{__version__}")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def _plan(self, submissions: Sequence[Mapping[str, Any]]) -> list[_core.BatchPlan]:
+        return _core.plan_batches(submissions, self.batch_size, self.batch_bytes)
 
     @staticmethod
     def _score_body(
@@ -118,8 +144,12 @@ class ProctorClient(_ClientConfig):
 
     Infrastructure failures are raised (``ProctorUnavailable`` after retries,
     ``ProctorHTTPError`` for bad requests) and never returned as a zero score.
-    ``timeout`` bounds each network operation (connect, each read), not a whole call.
-    ``transport`` lets you pass a custom ``httpx`` transport (pool limits, tests).
+    ``timeout`` bounds each network operation (connect, each read), not a whole call;
+    ``deadline_s`` bounds the retries of one request. At most ``max_concurrency``
+    requests are in flight at once (over all threads), on a pool of as many connections;
+    ``score_many`` splits long lists into requests of ``batch_size`` submissions and
+    about ``batch_bytes`` of JSON. ``transport`` lets you pass a custom ``httpx``
+    transport (tests).
     """
 
     def __init__(
@@ -130,17 +160,31 @@ class ProctorClient(_ClientConfig):
         timeout: float = 120.0,
         retries: int = 3,
         backoff_s: float = 0.2,
+        deadline_s: float | None = None,
+        max_concurrency: int = 8,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        batch_bytes: int = DEFAULT_BATCH_BYTES,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         super().__init__(
-            base_url, api_key=api_key, timeout=timeout, retries=retries, backoff_s=backoff_s
+            base_url,
+            api_key=api_key,
+            timeout=timeout,
+            retries=retries,
+            backoff_s=backoff_s,
+            deadline_s=deadline_s,
+            max_concurrency=max_concurrency,
+            batch_size=batch_size,
+            batch_bytes=batch_bytes,
         )
         self._http = httpx.Client(
             base_url=self.base_url,
             headers=self._headers,
             timeout=httpx.Timeout(timeout),
+            limits=self._limits,
             transport=transport,
         )
+        self._slots = threading.BoundedSemaphore(max_concurrency)
         #: How the client waits between retries; replace it in tests to record delays.
         self._sleep: Callable[[float], None] = time.sleep
 
@@ -164,17 +208,25 @@ class ProctorClient(_ClientConfig):
 
     def _request(self, method: str, path: str, *, content: bytes | None = None) -> httpx.Response:
         headers = _JSON_HEADERS if content is not None else None
+        started = time.monotonic()
         attempt = 0
         while True:
             try:
-                resp = self._http.request(method, path, content=content, headers=headers)
+                with self._slots:
+                    resp = self._http.request(method, path, content=content, headers=headers)
             except httpx.TransportError as exc:
-                step = self._policy.after_transport_error(attempt, exc, self.base_url)
+                step = self._policy.after_transport_error(
+                    attempt, exc, self.base_url, time.monotonic() - started
+                )
             else:
                 if resp.is_success:
                     return resp
                 step = self._policy.after_error(
-                    attempt, resp.status_code, resp.content, resp.headers
+                    attempt,
+                    resp.status_code,
+                    resp.content,
+                    resp.headers,
+                    time.monotonic() - started,
                 )
             if isinstance(step, Exception):
                 raise step
@@ -211,61 +263,79 @@ class ProctorClient(_ClientConfig):
         )
 
     def score_many(self, submissions: Sequence[Mapping[str, Any]]) -> list[BatchItem]:
-        """Score many submissions in one request (``POST /v1/score/batch``), in order.
+        """Score many submissions (``POST /v1/score/batch``), in order.
 
-        An item the server could not run comes back as a ``ProctorHTTPError``
-        object in its slot (not raised), so the other items are not lost.
+        A long list is sent as several right-sized requests, up to ``max_concurrency``
+        at once. An item the server could not run comes back as a ``ProctorHTTPError``
+        object in its slot (not raised), so the other items are not lost; a request
+        that still fails after its retries raises.
         """
-        if not submissions:
-            return []
-        body = _core.encode_json(_core.batch_payload(submissions))
-        resp = self._request("POST", _core.BATCH_PATH, content=body)
-        return _core.parse_batch_response(resp.content, len(submissions))
+        plans = self._plan(submissions)
+        if len(plans) <= 1:
+            return [item for plan in plans for item in self._send_plan(plan)]
+        with ThreadPoolExecutor(min(self.max_concurrency, len(plans))) as pool:
+            return [item for part in pool.map(self._send_plan, plans) for item in part]
+
+    def _send_plan(self, plan: _core.BatchPlan) -> list[BatchItem]:
+        resp = self._request("POST", _core.BATCH_PATH, content=plan.body)
+        return _core.parse_batch_response(resp.content, plan.count)
 
     def iter_score_many(
         self, submissions: Sequence[Mapping[str, Any]]
     ) -> Iterator[tuple[int, BatchItem]]:
         """Yield ``(index, result_or_error)`` as each submission finishes (NDJSON stream).
 
-        Retries apply until the first item arrives; a stream lost after that raises
+        A long list is streamed as consecutive right-sized requests. Retries apply until
+        a request's first item arrives; a stream lost after that raises
         ``ProctorUnavailable`` whose ``body["missing"]`` lists the unanswered indices.
         """
-        n = len(submissions)
-        if not n:
-            return
-        body = _core.encode_json(_core.batch_payload(submissions))
+        for plan in self._plan(submissions):
+            yield from self._stream_plan(plan)
+
+    def _stream_plan(self, plan: _core.BatchPlan) -> Iterator[tuple[int, BatchItem]]:
+        n, started = plan.count, time.monotonic()
         attempt = 0
         while True:
             collector = _core.StreamCollector(n)
             try:
-                with self._http.stream(
-                    "POST",
-                    _core.BATCH_PATH,
-                    params=_STREAM_PARAMS,
-                    content=body,
-                    headers=_STREAM_HEADERS,
-                ) as resp:
+                with (
+                    self._slots,
+                    self._http.stream(
+                        "POST",
+                        _core.BATCH_PATH,
+                        params=_STREAM_PARAMS,
+                        content=plan.body,
+                        headers=_STREAM_HEADERS,
+                    ) as resp,
+                ):
                     if not resp.is_success:
                         resp.read()
                         step = self._policy.after_error(
-                            attempt, resp.status_code, resp.content, resp.headers
+                            attempt,
+                            resp.status_code,
+                            resp.content,
+                            resp.headers,
+                            time.monotonic() - started,
                         )
                     elif not _core.is_ndjson(resp.headers):
                         # A server that ignores ?stream=true: take the whole batch at once.
                         resp.read()
-                        yield from enumerate(_core.parse_batch_response(resp.content, n))
+                        for i, item in enumerate(_core.parse_batch_response(resp.content, n)):
+                            yield plan.start + i, item
                         return
                     else:
                         for line in resp.iter_lines():
                             pair = collector.feed(line)
                             if pair is not None:
-                                yield pair
+                                yield plan.start + pair[0], pair[1]
                         collector.finish()
                         return
             except httpx.TransportError as exc:
                 if collector.seen:
                     raise collector.broken(exc) from exc
-                step = self._policy.after_transport_error(attempt, exc, self.base_url)
+                step = self._policy.after_transport_error(
+                    attempt, exc, self.base_url, time.monotonic() - started
+                )
             if isinstance(step, Exception):
                 raise step
             self._sleep(step)
@@ -319,8 +389,10 @@ class ProctorClient(_ClientConfig):
 class AsyncProctorClient(_ClientConfig):
     """Asyncio twin of ``ProctorClient`` (built on ``httpx.AsyncClient``), same methods.
 
-    Break out of ``iter_score_many`` early only inside ``contextlib.aclosing`` so
-    the underlying stream is closed promptly.
+    ``max_concurrency`` bounds the requests in flight from this client (an
+    ``asyncio.Semaphore``); batches of a long ``score_many``/``iter_score_many`` run
+    concurrently within it. Break out of ``iter_score_many`` early only inside
+    ``contextlib.aclosing`` so the underlying streams are closed promptly.
     """
 
     def __init__(
@@ -331,17 +403,31 @@ class AsyncProctorClient(_ClientConfig):
         timeout: float = 120.0,
         retries: int = 3,
         backoff_s: float = 0.2,
+        deadline_s: float | None = None,
+        max_concurrency: int = 8,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        batch_bytes: int = DEFAULT_BATCH_BYTES,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(
-            base_url, api_key=api_key, timeout=timeout, retries=retries, backoff_s=backoff_s
+            base_url,
+            api_key=api_key,
+            timeout=timeout,
+            retries=retries,
+            backoff_s=backoff_s,
+            deadline_s=deadline_s,
+            max_concurrency=max_concurrency,
+            batch_size=batch_size,
+            batch_bytes=batch_bytes,
         )
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             headers=self._headers,
             timeout=httpx.Timeout(timeout),
+            limits=self._limits,
             transport=transport,
         )
+        self._slots = asyncio.Semaphore(max_concurrency)
         #: How the client waits between retries; replace it in tests to record delays.
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
@@ -369,17 +455,25 @@ class AsyncProctorClient(_ClientConfig):
         self, method: str, path: str, *, content: bytes | None = None
     ) -> httpx.Response:
         headers = _JSON_HEADERS if content is not None else None
+        started = time.monotonic()
         attempt = 0
         while True:
             try:
-                resp = await self._http.request(method, path, content=content, headers=headers)
+                async with self._slots:
+                    resp = await self._http.request(method, path, content=content, headers=headers)
             except httpx.TransportError as exc:
-                step = self._policy.after_transport_error(attempt, exc, self.base_url)
+                step = self._policy.after_transport_error(
+                    attempt, exc, self.base_url, time.monotonic() - started
+                )
             else:
                 if resp.is_success:
                     return resp
                 step = self._policy.after_error(
-                    attempt, resp.status_code, resp.content, resp.headers
+                    attempt,
+                    resp.status_code,
+                    resp.content,
+                    resp.headers,
+                    time.monotonic() - started,
                 )
             if isinstance(step, Exception):
                 raise step
@@ -415,53 +509,96 @@ class AsyncProctorClient(_ClientConfig):
         return _core.parse_score_response(resp.content)
 
     async def score_many(self, submissions: Sequence[Mapping[str, Any]]) -> list[BatchItem]:
-        """Score many submissions in one request; failed items are returned as errors."""
-        if not submissions:
-            return []
-        body = _core.encode_json(_core.batch_payload(submissions))
-        resp = await self._request("POST", _core.BATCH_PATH, content=body)
-        return _core.parse_batch_response(resp.content, len(submissions))
+        """Score many submissions in right-sized concurrent requests; failed items are
+        returned as errors in their slots, a request that fails after retries raises."""
+        parts = await asyncio.gather(*map(self._send_plan, self._plan(submissions)))
+        return [item for part in parts for item in part]
+
+    async def _send_plan(self, plan: _core.BatchPlan) -> list[BatchItem]:
+        resp = await self._request("POST", _core.BATCH_PATH, content=plan.body)
+        return _core.parse_batch_response(resp.content, plan.count)
 
     async def iter_score_many(
         self, submissions: Sequence[Mapping[str, Any]]
     ) -> AsyncIterator[tuple[int, BatchItem]]:
-        """Yield ``(index, result_or_error)`` as each submission finishes (NDJSON stream)."""
-        n = len(submissions)
-        if not n:
+        """Yield ``(index, result_or_error)`` as each submission finishes (NDJSON streams,
+        one per right-sized batch, run concurrently); the first failure raises."""
+        plans = self._plan(submissions)
+        if len(plans) == 1:
+            async for pair in self._stream_plan(plans[0]):
+                yield pair
             return
-        body = _core.encode_json(_core.batch_payload(submissions))
+        done = object()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+
+        async def pump(plan: _core.BatchPlan) -> None:
+            try:
+                async for pair in self._stream_plan(plan):
+                    queue.put_nowait(pair)
+            except Exception as exc:  # handed to the consumer, which raises it
+                queue.put_nowait(exc)
+            finally:
+                queue.put_nowait(done)
+
+        tasks = [asyncio.create_task(pump(plan)) for plan in plans]
+        try:
+            running = len(tasks)
+            while running:
+                got = await queue.get()
+                if got is done:
+                    running -= 1
+                elif isinstance(got, Exception):
+                    raise got
+                else:
+                    yield got
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _stream_plan(self, plan: _core.BatchPlan) -> AsyncIterator[tuple[int, BatchItem]]:
+        n, started = plan.count, time.monotonic()
         attempt = 0
         while True:
             collector = _core.StreamCollector(n)
             try:
-                async with self._http.stream(
-                    "POST",
-                    _core.BATCH_PATH,
-                    params=_STREAM_PARAMS,
-                    content=body,
-                    headers=_STREAM_HEADERS,
-                ) as resp:
+                async with (
+                    self._slots,
+                    self._http.stream(
+                        "POST",
+                        _core.BATCH_PATH,
+                        params=_STREAM_PARAMS,
+                        content=plan.body,
+                        headers=_STREAM_HEADERS,
+                    ) as resp,
+                ):
                     if not resp.is_success:
                         await resp.aread()
                         step = self._policy.after_error(
-                            attempt, resp.status_code, resp.content, resp.headers
+                            attempt,
+                            resp.status_code,
+                            resp.content,
+                            resp.headers,
+                            time.monotonic() - started,
                         )
                     elif not _core.is_ndjson(resp.headers):
                         await resp.aread()
-                        for item in enumerate(_core.parse_batch_response(resp.content, n)):
-                            yield item
+                        for i, item in enumerate(_core.parse_batch_response(resp.content, n)):
+                            yield plan.start + i, item
                         return
                     else:
                         async for line in resp.aiter_lines():
                             pair = collector.feed(line)
                             if pair is not None:
-                                yield pair
+                                yield plan.start + pair[0], pair[1]
                         collector.finish()
                         return
             except httpx.TransportError as exc:
                 if collector.seen:
                     raise collector.broken(exc) from exc
-                step = self._policy.after_transport_error(attempt, exc, self.base_url)
+                step = self._policy.after_transport_error(
+                    attempt, exc, self.base_url, time.monotonic() - started
+                )
             if isinstance(step, Exception):
                 raise step
             await self._sleep(step)

@@ -5,6 +5,7 @@ import logging
 import sys
 
 from proctor.config import get_settings
+from proctor.grading import command as grading_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,7 +17,10 @@ def main(argv: list[str] | None = None) -> int:
     worker = sub.add_parser("worker", help="run one worker process with its warm sandboxes")
     worker.add_argument("--slots", type=int, help="warm sandboxes in this process (PROCTOR_SLOTS)")
     sub.add_parser("up", help="Redis (embedded by default), gateway and workers, until Ctrl-C")
+    grading_command.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "grade":  # a client of a running service: no server settings, quiet logs
+        return grading_command.run(args)
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
