@@ -11,7 +11,7 @@ from proctor.gateway import errors
 from proctor.gateway.body_limit import BodyLimit
 from proctor.gateway.dispatcher import Dispatcher
 from proctor.gateway.metrics import REGISTRY, MetricsMiddleware, QueueCollector
-from proctor.gateway.routes import ops, score
+from proctor.gateway.routes import ops, ranking, score
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -37,6 +37,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=int(settings.max_body_mb * 1024 * 1024))
     app.add_middleware(MetricsMiddleware)
     errors.install(app)
-    for module in (score, ops):
+    for module in (score, ops, ranking):
         app.include_router(module.router)
     return app
