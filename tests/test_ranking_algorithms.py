@@ -1,5 +1,6 @@
 """CodeDPO and RRTF as pure functions of a pass matrix, on examples computed by hand."""
 
+import itertools
 import math
 
 import pytest
@@ -47,7 +48,10 @@ def test_a_tie_at_the_top_trusts_only_what_all_leaders_pass():
     assert ranking.code_scores[0] == ranking.code_scores[1]
     assert ranking.trusted_tests == []
     assert ranking.pairs == [] and ranking.efficiency == []
-    assert set(ranking.skipped) == {Skipped("correctness", "all_scores_tied"), Skipped("efficiency", "no_trusted_tests")}
+    assert set(ranking.skipped) == {
+        Skipped("correctness", "all_scores_tied"),
+        Skipped("efficiency", "no_trusted_tests"),
+    }
 
 
 def test_ties_pick_the_lowest_index_on_each_side():
@@ -67,7 +71,7 @@ def test_iteration_converges_to_the_principal_singular_vectors():
     for iterations in range(1, 9):
         codes, _ = codedpo.self_verify([[T, T], [T, F]], damping=0.5, iterations=iterations)
         errors.append(abs(codes[0] / codes[1] - PHI))
-    assert all(later < 0.2 * earlier for earlier, later in zip(errors, errors[1:]))  # geometric
+    assert all(later < 0.2 * earlier for earlier, later in itertools.pairwise(errors))  # geometric
 
 
 def test_rankings_are_stable_across_iterations_with_the_defaults():
