@@ -5,6 +5,7 @@ import logging
 import sys
 
 from proctor.config import get_settings
+from proctor.ranking import prefs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     worker = sub.add_parser("worker", help="run one worker process with its warm sandboxes")
     worker.add_argument("--slots", type=int, help="warm sandboxes in this process (PROCTOR_SLOTS)")
     sub.add_parser("up", help="Redis (embedded by default), gateway and workers, until Ctrl-C")
+    prefs.add_parser(sub)
     args = parser.parse_args(argv)
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -33,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         from proctor.launcher import up
 
         return up(settings)
+    elif args.command == "prefs":
+        return prefs.run(args)
     return 0
 
 
