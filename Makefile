@@ -14,6 +14,9 @@ up: host images venv
 test: host images venv lint
 	$(BIN)/pytest
 
+bench: host images venv
+	$(BIN)/python benchmarks/bench_matrix.py
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
