@@ -67,10 +67,15 @@ def test_timing_repeats_report_median_cpu_and_spread(client):
 
 def test_an_infrastructure_failure_fails_the_whole_matrix(redis_server):
     """Every item misses its queue deadline here; the answer is the item's HTTP error, not a row of
-    failed cells."""
-    with running_service(redis_server, workers=1, PROCTOR_SLOTS="1", PROCTOR_QUEUE_WAIT_S="0") as svc:
-        response = post(svc, "/v1/matrix", {"codes": [FAST, PLAIN], "tests": ADD_TESTS})
-        ranked = post(svc, "/v1/rank", {"codes": [FAST, PLAIN], "tests": ADD_TESTS, "method": "codedpo"})
+    failed cells. (The routes need the API key like every /v1 route.)"""
+    body = {"codes": [FAST, PLAIN], "tests": ADD_TESTS}
+    key = {"Authorization": "Bearer k1"}
+    env = {"PROCTOR_SLOTS": "1", "PROCTOR_QUEUE_WAIT_S": "0", "PROCTOR_API_KEYS": "k1"}
+    with running_service(redis_server, workers=1, **env) as svc:
+        assert httpx.post(f"{svc.url}/v1/matrix", json=body, timeout=30).status_code == 401
+        assert httpx.post(f"{svc.url}/v1/rank", json={**body, "method": "rrtf"}, timeout=30).status_code == 401
+        response = httpx.post(f"{svc.url}/v1/matrix", json=body, headers=key, timeout=120)
+        ranked = httpx.post(f"{svc.url}/v1/rank", json={**body, "method": "codedpo"}, headers=key, timeout=120)
     for answer in (response, ranked):
         assert answer.status_code == 503, answer.text
         error = answer.json()["error"]

@@ -1,10 +1,11 @@
 """Every code against every test on the workers: one submission per code, carrying all the tests.
 
 Cells are isolated by the supervisor: each test runs in a fresh fork of the trusted PID 1, which
-kills whatever the test left behind and empties the scratch mounts before the next one, and each
-code is compiled once per submission. The candidate is deliberately not loaded once with the cells
-forked from that process: such a process is candidate-controlled, while every cell's status, time
-and CPU time must come from the supervisor, which can only wait4 its own children.
+kills whatever the test left behind and empties the scratch mounts before the next one, and the
+compile check runs once per code. Loading the candidate is deliberately not shared between cells
+(each cell executes the module in its own fork): a process that had loaded it would be
+candidate-controlled, while every cell's status, time and CPU time must come from the supervisor,
+which can only wait4 its own children.
 
 One cell could still reach another through the submission's shared `time_s` budget: tests after a
 slow one would be cut with "job time budget exhausted". Those cells are run again, in a follow-up
@@ -47,7 +48,7 @@ async def run(dispatcher: Dispatcher, requests: list[dict]) -> dict:
     """The matrix response (`compile_ok`, and per cell `status`, `time_ms`, `cpu_ms`, `cpu_spread`,
     `timing_runs`) for resolved requests that differ only in their code."""
     compile_ok: list[bool | None] = [None] * len(requests)
-    cells: list[list[dict]] = [list(r["tests"]) for r in requests]
+    cells: list[list[dict | None]] = [[None] * len(r["tests"]) for r in requests]
     pending = {c: list(range(len(r["tests"]))) for c, r in enumerate(requests)}
     while pending:
         order = list(pending)

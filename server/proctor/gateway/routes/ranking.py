@@ -47,7 +47,7 @@ async def rank(body: RankRequest, settings: deps.SettingsDep, dispatcher: deps.D
     if body.method == "rrtf":
         categories = [categorize(ok, row) for ok, row in zip(cells["compile_ok"], cells["status"], strict=True)]
         passed = [row.count(True) for row in links]
-        ranked = rrtf.rank(categories, passed, len(body.tests), body.sources)
+        ranked = await run_in_threadpool(rrtf.rank, categories, passed, len(body.tests), body.sources)
         return JSONBytes({"method": "rrtf", "categories": categories, **asdict(ranked), "matrix": cells})
     try:
         ranked = await run_in_threadpool(
