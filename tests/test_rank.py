@@ -3,6 +3,7 @@ planted wrong tests: the Done-when points of CodeDPO and RRTF."""
 
 import httpx
 import pytest
+from proctor.ranking.schemas import CodeDpoResponse, RrtfResponse
 
 from tests import planted
 from tests.planted import CORRECT, FAST, PLANTED_WRONG_TESTS, SLOW, WRONG
@@ -41,6 +42,7 @@ def test_the_slow_solution_is_rejected_in_the_efficiency_pair(codedpo):
 
 
 def test_codedpo_returns_the_matrix_it_ranked(codedpo):
+    CodeDpoResponse.model_validate(codedpo)  # the answer is what the OpenAPI document declares
     matrix = codedpo["matrix"]
     assert matrix["compile_ok"] == [True] * 5 + [False]
     assert matrix["status"][planted.CODES.index(planted.TRIANGLE)][5] == "passed"  # the planted wrong test
@@ -51,6 +53,7 @@ def test_rrtf_orders_by_category_then_teacher(client):
     codes = [FAST, planted.LOOP, planted.TRIANGLE, planted.OFF_BY_ONE, planted.BROKEN, planted.CRASH, planted.NEGATIVE]
     sources = ["student", "teacher", "student", "teacher", "student", "student", "student"]
     ranked = client.rank(codes, planted.GOOD_TESTS, method="rrtf", sources=sources)
+    RrtfResponse.model_validate(ranked)
     assert ranked["categories"] == [
         "passed",
         "passed",
@@ -104,3 +107,19 @@ def test_rank_code_over_the_size_limit_is_a_413(service):
     response = httpx.post(f"{service.url}/v1/rank", json=body, timeout=30)
     assert response.status_code == 413
     assert response.json()["error"]["field"] == "codes.1"
+
+
+def test_openapi_has_the_contracts_fields(service):
+    schemas = httpx.get(f"{service.url}/openapi.json", timeout=30).json()["components"]["schemas"]
+    fields = {name: set(schema.get("properties", ())) for name, schema in schemas.items()}
+    assert fields["MatrixRequest"] == {"language", "codes", "tests", "limits", "timing_repeats"}
+    assert {"compile_ok", "status", "time_ms"} <= fields["MatrixResponse"]
+    assert fields["RankRequest"] == {
+        *("language", "codes", "tests", "method", "limits"),
+        *("damping", "iterations", "timing_repeats", "min_speedup", "sources"),
+    }
+    codedpo = {"method", "code_scores", "test_scores", "trusted_tests", "efficiency", "pairs", "matrix"}
+    assert codedpo <= fields["CodeDpoResponse"]
+    assert {"method", "categories", "scores", "ranks", "pairs"} <= fields["RrtfResponse"]
+    assert fields["EfficiencyOut"] == {"code", "cpu_ms", "spread", "speedup"}
+    assert fields["PairOut"] == {"kind", "chosen", "rejected", "margin"}
