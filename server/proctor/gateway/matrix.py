@@ -64,7 +64,8 @@ async def run(dispatcher: Dispatcher, requests: list[dict]) -> dict:
             for t, cell in zip(pending[c], result["tests"], strict=True):
                 cells[c][t] = cell
             cut = [t for t in pending[c] if _cut(cells[c][t])]
-            if cut and len(cut) < len(pending[c]):  # no progress at all: the budget cannot fit one test
+            # Cut-off cells get a fresh budget, unless nothing ran at all: then the budget fits no test.
+            if cut and len(cut) < len(pending[c]):
                 cut_off[c] = cut
         pending = cut_off
     matrix: dict = {"compile_ok": compile_ok, "status": [[cell["status"] for cell in row] for row in cells]}
