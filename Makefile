@@ -14,6 +14,11 @@ up: host images venv
 test: host images venv lint
 	$(BIN)/pytest
 
+bench: host images venv
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[bench]'
+	$(BIN)/python benchmarks/bench_service.py
+	$(BIN)/python benchmarks/bench_matrix.py
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -6,6 +6,7 @@ import sys
 
 from proctor.config import get_settings
 from proctor.grading import command as grading_command
+from proctor.ranking import prefs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,9 +19,13 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument("--slots", type=int, help="warm sandboxes in this process (PROCTOR_SLOTS)")
     sub.add_parser("up", help="Redis (embedded by default), gateway and workers, until Ctrl-C")
     grading_command.add_parser(sub)
+    prefs.add_parser(sub)
     args = parser.parse_args(argv)
-    if args.command == "grade":  # a client of a running service: no server settings, quiet logs
+    # grade and prefs are clients of a running service: no server settings, quiet logs
+    if args.command == "grade":
         return grading_command.run(args)
+    if args.command == "prefs":
+        return prefs.run(args)
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 

@@ -12,7 +12,7 @@ from proctor.gateway.body_limit import BodyLimit
 from proctor.gateway.dispatcher import Dispatcher
 from proctor.gateway.metrics import REGISTRY, MetricsMiddleware, QueueCollector
 from proctor.gateway.rate_limit import RateLimiter
-from proctor.gateway.routes import openrlhf, ops, score
+from proctor.gateway.routes import openrlhf, ops, ranking, score
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,6 +40,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=int(settings.max_body_mb * 1024 * 1024))
     app.add_middleware(MetricsMiddleware)
     errors.install(app)
-    for module in (score, ops, openrlhf):
+    for module in (score, ops, ranking, openrlhf):
         app.include_router(module.router)
     return app
