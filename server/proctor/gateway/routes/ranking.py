@@ -2,7 +2,7 @@
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from proctor.gateway import deps, matrix
@@ -25,14 +25,15 @@ router = APIRouter(prefix="/v1", dependencies=[Depends(deps.authorize)], respons
 
 
 @router.post("/matrix", response_model=MatrixResponse)
-async def run_matrix(body: MatrixRequest, settings: deps.SettingsDep, dispatcher: deps.DispatcherDep):
+async def run_matrix(raw: Request, body: MatrixRequest, settings: deps.SettingsDep, dispatcher: deps.DispatcherDep):
     """Every code against every test; each code is one submission, each cell its own fork."""
     requests = matrix.admit(body.codes, body.tests, body.language, body.limits, body.timing_repeats, settings)
+    await deps.charge(raw, len(requests))
     return JSONBytes(await matrix.run(dispatcher, requests))
 
 
 @router.post("/rank", response_model=CodeDpoResponse | RrtfResponse)
-async def rank(body: RankRequest, settings: deps.SettingsDep, dispatcher: deps.DispatcherDep):
+async def rank(raw: Request, body: RankRequest, settings: deps.SettingsDep, dispatcher: deps.DispatcherDep):
     """CodeDPO self-verification scores and pairs, or RRTF ranks and pairs, from one matrix run."""
     foreign = RRTF_ONLY if body.method == "codedpo" else CODEDPO_ONLY
     for name in foreign:
@@ -42,6 +43,7 @@ async def rank(body: RankRequest, settings: deps.SettingsDep, dispatcher: deps.D
         raise ApiError(422, "invalid_request", "sources needs one entry per code", "sources")
     repeats = body.timing_repeats if body.method == "codedpo" else 1
     requests = matrix.admit(body.codes, body.tests, body.language, body.limits, repeats, settings)
+    await deps.charge(raw, len(requests))
     cells = await matrix.run(dispatcher, requests)
     links = [[status == "passed" for status in row] for row in cells["status"]]
     if body.method == "rrtf":
