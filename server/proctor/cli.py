@@ -3,6 +3,7 @@
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from proctor.config import get_settings
 
@@ -16,6 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     worker = sub.add_parser("worker", help="run one worker process with its warm sandboxes")
     worker.add_argument("--slots", type=int, help="warm sandboxes in this process (PROCTOR_SLOTS)")
     sub.add_parser("up", help="Redis (embedded by default), gateway and workers, until Ctrl-C")
+    suite = sub.add_parser("suite", help="build the atomic and synthetic function suite through a running service")
+    suite.add_argument("action", choices=["build"])
+    suite.add_argument("--seed", type=int, default=0)
+    suite.add_argument("--out", type=Path, default=Path("benchmarks/atomic"))
+    suite.add_argument("--url", default="http://127.0.0.1:8000", help="the service that runs the references")
+    suite.add_argument("--api-key", help="when the service has PROCTOR_API_KEYS")
     args = parser.parse_args(argv)
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -33,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         from proctor.launcher import up
 
         return up(settings)
+    elif args.command == "suite":
+        from proctor.suite.build import main as build_suite
+
+        return build_suite(args.seed, args.out, args.url, args.api_key)
     return 0
 
 
