@@ -146,9 +146,12 @@ def compose_candidates(seed: int, held: frozenset[str]) -> list[Task]:
     ]
 
 
-def run_candidates(client: ProctorClient, candidates: Sequence[Task]) -> tuple[list[Task], list[dict[str, Any]]]:
+def run_candidates(
+    client: ProctorClient, candidates: Sequence[Task], limits: dict = LIMITS
+) -> tuple[list[Task], list[dict[str, Any]]]:
     """Execute each candidate's reference in the sandbox; keep those that pass the filters, with their outputs."""
-    outcomes = observe(client, [Program(t.prompt + t.reference, t.entry_point, t.inputs) for t in candidates])
+    programs = [Program(t.prompt + t.reference, t.entry_point, t.inputs) for t in candidates]
+    outcomes = observe(client, programs, limits)
     kept, dropped = [], []
     for task, results in zip(candidates, outcomes, strict=True):
         verdict = screen(results, task.returns) if task.inputs else ("constant", "no inputs")

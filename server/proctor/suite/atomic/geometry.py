@@ -7,6 +7,10 @@ TOPIC = "geometry"
 COORDS = lists(ints(-10, 10), 0, 5)
 
 
+def _rectangle(rng):
+    return sorted(rng.sample(range(10), 2)) + sorted(rng.sample(range(10), 2))
+
+
 @atomic(TOPIC, [(0.0,), (1.0,), (0.5,), (2.5,), (100.0,)], [floats(0, 20)])
 def circle_area(radius: float) -> float:
     """Return the area of a circle of the given radius, rounded to 4 decimal places.
@@ -58,16 +62,14 @@ def manhattan_distance(p: list[int], q: list[int]) -> int:
 @atomic(
     TOPIC,
     [
-        ([0, 0, 2, 2], [1, 1, 3, 3]),
-        ([0, 0, 1, 1], [1, 1, 2, 2]),
-        ([0, 0, 5, 5], [1, 1, 2, 2]),
-        ([0, 0, 1, 1], [5, 5, 6, 6]),
-        ([0, 0, 4, 3], [0, 0, 4, 3]),
+        ([0, 2, 0, 2], [1, 3, 1, 3]),
+        ([0, 1, 0, 1], [1, 2, 1, 2]),
+        ([0, 5, 0, 5], [1, 2, 1, 2]),
+        ([0, 1, 0, 1], [5, 6, 5, 6]),
+        ([0, 4, 0, 3], [0, 4, 0, 3]),
+        ([2, 2, 0, 9], [0, 9, 4, 4]),
     ],
-    [
-        lambda rng: sorted(rng.sample(range(10), 2)) + sorted(rng.sample(range(10), 2)),
-        lambda rng: sorted(rng.sample(range(10), 2)) + sorted(rng.sample(range(10), 2)),
-    ],
+    [_rectangle, _rectangle],
 )
 def rectangle_overlap_area(a: list[int], b: list[int]) -> int:
     """Rectangles are [x1, x2, y1, y2] with x1 <= x2 and y1 <= y2. Return the area where a and b overlap
