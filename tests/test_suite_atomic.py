@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from proctor.cli import main as cli_main
-from proctor.schemas import CallTest
+from proctor.embedded_redis import free_port
+from proctor.schemas import CallTest, Limits
 from proctor.suite.atomic import ATOMICS, BY_NAME, TOPICS
 from proctor.suite.build import compose_candidates, composition_task, run_candidates
 from proctor.suite.compose import Call, Composer, Composition
@@ -33,6 +34,12 @@ def shipped_tasks() -> list[dict]:
 
 
 @pytest.mark.timeout(600)
+def test_build_writes_nothing_when_the_service_cannot_be_reached(tmp_path, capsys):
+    out = tmp_path / "atomic"
+    assert cli_main(["suite", "build", "--out", str(out), "--url", f"http://127.0.0.1:{free_port()}"]) == 1
+    assert "nothing written" in capsys.readouterr().err and not out.exists()
+
+
 def test_build_with_seed_0_reproduces_the_shipped_files_byte_for_byte(service, tmp_path):
     out = tmp_path / "atomic"
     assert cli_main(["suite", "build", "--seed", "0", "--out", str(out), "--url", service.url]) == 0
@@ -58,6 +65,7 @@ def test_shipped_tasks_follow_the_grading_task_format():
     assert len(tasks) == len(manifest) == len({t["task_id"] for t in tasks})
     for task in tasks:
         assert task["language"] == "python" and task["task_id"] in manifest
+        Limits.model_validate(task["limits"])
         assert task["prompt"].startswith(f"def {task['entry_point']}(")
         ast.parse(task["prompt"] + task["reference"])
         tests = [CallTest.model_validate(t) for t in task["tests"]]

@@ -6,13 +6,14 @@ the files come out byte for byte the same.
 """
 
 import random
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proctor_client import ProctorClient
+from proctor_client import ProctorClient, ProctorError
 
 from proctor.suite.atomic import ATOMICS
 from proctor.suite.compose import Composer, Composition
@@ -210,8 +211,12 @@ def write_jsonl(path: Path, records: Sequence[dict[str, Any]]) -> None:
 
 
 def main(seed: int, out: Path, url: str, api_key: str | None) -> int:
-    with ProctorClient(url, api_key=api_key, timeout=300) as client:
-        suite = build(client, seed)
+    try:
+        with ProctorClient(url, api_key=api_key, timeout=300) as client:
+            suite = build(client, seed)
+    except (BuildError, ProctorError) as exc:
+        print(f"proctor suite build: nothing written: {exc}", file=sys.stderr)
+        return 1
     write(suite, out, seed)
     kept = Counter(t.split for t in suite.tasks)
     dropped = Counter(f"{d['split']}: {d['reason']}" for d in suite.dropped)
