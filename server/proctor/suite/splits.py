@@ -25,7 +25,7 @@ class SyntheticSplit:
 SYNTHETIC_SPLITS = (
     SyntheticSplit("synthetic_a", (2,), False, False, 60, "chains of 2 one-argument functions"),
     SyntheticSplit("synthetic_b", (3,), True, False, 80, "depth 3: chains, and two-argument functions combining"),
-    SyntheticSplit("synthetic_c", (4,), True, False, 80, "depth 4: chains and combinations"),
+    SyntheticSplit("synthetic_c", (4,), True, False, 120, "depth 4: chains and combinations"),
     SyntheticSplit("synthetic_heldout", (2, 3, 4), True, True, 80, "depth 2-4, each using a held-out function"),
 )
 
