@@ -47,7 +47,8 @@ with the same path as HumanEval: `proctor grade benchmarks/atomic/tasks/syntheti
   whose output type is the next one's input type, or combines two branches with a two-argument function,
   `f(g(x), h(x))` (a branch may be `x` itself). The prompt describes each step with the atomic functions'
   own descriptions; the reference nests their sources inside the synthetic function. Each is run on
-  {inputs} generated inputs.
+  {inputs} inputs from the generator of the first function that reads `x`. A string parameter that needs a
+  format (an ISO date, a binary or Roman numeral, `H:MM:SS`, ...) is only fed values of that format.
 - **Filters**, decided from the sandbox's results: a composition is dropped if on any input it ran past the
   time limit (`timeout`) or raised (`error`), returned `None` (`none`) or a value outside its declared type,
   such as an integer beyond 2**53 (`type`), or if all its outputs are equal (`constant`).
