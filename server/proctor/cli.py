@@ -3,6 +3,7 @@
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from proctor.config import get_settings
 from proctor.grading import command as grading_command
@@ -20,12 +21,22 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("up", help="Redis (embedded by default), gateway and workers, until Ctrl-C")
     grading_command.add_parser(sub)
     prefs.add_parser(sub)
+    suite = sub.add_parser("suite", help="build the atomic and synthetic function suite through a running service")
+    suite.add_argument("action", choices=["build"])
+    suite.add_argument("--seed", type=int, default=0)
+    suite.add_argument("--out", type=Path, default=Path("benchmarks/atomic"))
+    suite.add_argument("--url", default="http://127.0.0.1:8000", help="the service that runs the references")
+    suite.add_argument("--api-key", help="when the service has PROCTOR_API_KEYS")
     args = parser.parse_args(argv)
-    # grade and prefs are clients of a running service: no server settings, quiet logs
+    # grade, prefs and suite are clients of a running service: no server settings, quiet logs
     if args.command == "grade":
         return grading_command.run(args)
     if args.command == "prefs":
         return prefs.run(args)
+    if args.command == "suite":
+        from proctor.suite.build import main as build_suite
+
+        return build_suite(args.seed, args.out, args.url, args.api_key)
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
