@@ -188,3 +188,16 @@ def test_a_resubmission_is_answered_from_the_cache(service, client):
     assert client.score(code, tests, cache=False).cached is False
     metrics = httpx.get(f"{service.url}/metrics").text
     assert 'proctor_cache_total{outcome="hit"}' in metrics and 'proctor_cache_total{outcome="miss"}' in metrics
+
+
+def test_integers_beyond_64_bits_are_values_like_any_other(service):
+    code = "def big(n):\n    return 2 ** n + 1\n"
+    tests = [
+        {"kind": "call", "function": "big", "args": [70], "expected": 2**70 + 1},
+        {"kind": "call", "function": "big", "args": [64], "expected": 2**64},
+    ]
+    response = httpx.post(f"{service.url}/v1/score", json={"code": code, "tests": tests}, timeout=30)
+    assert response.status_code == 200, response.text
+    results = response.json()["tests"]
+    assert [t["status"] for t in results] == ["passed", "failed"]
+    assert results[1]["actual"] == 2**64 + 1 and results[1]["expected"] == 2**64

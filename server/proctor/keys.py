@@ -2,7 +2,7 @@
 
 import time
 
-import orjson
+from proctor import wire
 
 JOB_FUNCTION = "proctor.worker.jobs.run_chunk"
 
@@ -23,4 +23,4 @@ def reply_key(gateway_id: str) -> str:
 
 
 def encode_reply(request_id: str, index: int, *, result: dict | None = None, error: dict | None = None) -> bytes:
-    return orjson.dumps({"rid": request_id, "i": index, "result": result, "error": error, "at": time.time()})
+    return wire.dumps({"rid": request_id, "i": index, "result": result, "error": error, "at": time.time()})

@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from rq import Callback, Queue, Retry
 from starlette.concurrency import run_in_threadpool
 
-from proctor import keys
+from proctor import keys, wire
 from proctor.cache import cache_key, decode_hit
 from proctor.config import Settings
 from proctor.gateway.errors import ApiError, error_from_reply
@@ -61,7 +61,7 @@ class Dispatcher:
                 continue
             if popped is None:
                 continue
-            message = orjson.loads(popped[1])
+            message = wire.loads(popped[1])
             future = self._pending.pop((message["rid"], message["i"]), None)
             if future is not None and not future.done():
                 future.set_result(message)

@@ -1,11 +1,12 @@
 """JSON responses encoded with orjson: verdicts are built as plain dicts, so no model pass is needed."""
 
-import orjson
 from starlette.responses import Response
+
+from proctor import wire
 
 
 class JSONBytes(Response):
     media_type = "application/json"
 
     def render(self, content) -> bytes:
-        return orjson.dumps(content)
+        return wire.dumps(content)

@@ -4,10 +4,10 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
-import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
+from proctor import wire
 from proctor.gateway import deps
 from proctor.gateway.errors import ApiError
 from proctor.gateway.intake import resolve
@@ -68,7 +68,7 @@ async def score_batch(
         try:
             for done in asyncio.as_completed(tasks):
                 i, result = await done
-                yield orjson.dumps({"index": i, **result}) + b"\n"
+                yield wire.dumps({"index": i, **result}) + b"\n"
         finally:
             for task in tasks:
                 task.cancel()
