@@ -22,6 +22,8 @@ from proctor.config import Settings
 
 log = logging.getLogger(__name__)
 STDOUT = 1
+# The Docker SDK raises its own errors, or requests' (OSError) when the engine is unreachable.
+DOCKER_ERRORS = (docker.errors.DockerException, OSError)
 MAX_REPLY_BYTES = 64 << 20
 # gVisor's ptrace platform backs guest processes with host processes and threads of its own, all
 # counted by the container's pids cgroup; give it room so ordinary programs fit.
@@ -156,7 +158,7 @@ class Sandbox:
     def alive(self) -> bool:
         try:
             self.container.reload()
-        except docker.errors.DockerException:
+        except DOCKER_ERRORS:
             return False
         return self.container.status == "running"
 
@@ -168,7 +170,7 @@ class Sandbox:
                     close.close()
             except OSError:
                 pass
-        with contextlib.suppress(docker.errors.DockerException):
+        with contextlib.suppress(*DOCKER_ERRORS):
             self.container.kill()
 
 
@@ -181,7 +183,6 @@ class SandboxPool:
         self.client = docker.from_env(timeout=60)
         self.python_version = ""
         self._idle: queue.Queue[Sandbox] = queue.Queue()
-        self._lock = threading.Lock()
         for _ in range(size):
             self._idle.put(self._new())
 
@@ -234,9 +235,7 @@ class SandboxPool:
     def docker_answers(self) -> bool:
         try:
             return bool(self.client.ping())
-        except docker.errors.DockerException:
-            return False
-        except OSError:
+        except DOCKER_ERRORS:
             return False
 
     def image_id(self) -> str:
