@@ -112,15 +112,16 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def run_job(job: dict) -> dict:
-    """Compile once in a throwaway child, then run each test in its own fork."""
+    """Run each test in its own fork. The first one also tells whether the code compiles: each
+    fork compiles the source before running any of it, so that report comes before candidate
+    code could forge one, and a pathological source can at worst kill that fork, not PID 1."""
     limits = job["limits"]
     budget_end = time.monotonic() + limits["time_s"]
-    compiled = compile_check(job["code"], limits)
-    reply: dict = {"compile": compiled, "tests": []}
-    peak_kb = compiled.pop("memory_kb", 0)
+    reply: dict = {"compile": {"ok": True, "error": None}, "tests": []}
+    peak_kb = 0
     stop = False
     for test in job["tests"]:
-        if not compiled["ok"] or stop:
+        if stop:
             reply["tests"].append({"status": "skipped", "time_ms": 0.0})
             continue
         remaining = budget_end - time.monotonic()
@@ -131,6 +132,9 @@ def run_job(job: dict) -> dict:
             continue
         result = run_timed(job, test, limits, budget_end)
         peak_kb = max(peak_kb, result.pop("memory_kb", 0))
+        if result["status"] == "compile_error":  # no test runs: this one is skipped like the rest
+            reply["compile"] = {"ok": False, "error": result.get("error")}
+            result, stop = {"status": "skipped", "time_ms": 0.0}, True
         reply["tests"].append(result)
         if job.get("stop_on_first_failure") and result["status"] not in ("passed", "completed"):
             stop = True
@@ -138,27 +142,6 @@ def run_job(job: dict) -> dict:
     reply["clean"] = reset_scratch()
     reply["supervisor_cpu_s"] = round(sum(os.times()[:2]), 3)
     return reply
-
-
-def compile_check(code: str, limits: dict) -> dict:
-    """Compile in a child: a pathological source can at worst kill that child, not PID 1."""
-    res = run_child(lambda: _compile_child(code), limits, min(limits["test_time_s"], 10.0), b"")
-    record = res["record"]
-    if record and record.get("status") == "compiled":
-        return {"ok": True, "error": None, "memory_kb": res["memory_kb"]}
-    if record and record.get("status") == "compile_error":
-        return {"ok": False, "error": record["error"], "memory_kb": res["memory_kb"]}
-    # The compiler itself ran out of time or memory: the source cannot be compiled here.
-    return {"ok": False, "error": _err(res["status"], "the compiler did not finish"), "memory_kb": 0}
-
-
-def _compile_child(code: str) -> dict:
-    try:
-        compile(code, "<candidate>", "exec")
-    except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
-        line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else None
-        return {"status": "compile_error", "error": _err(type(exc).__name__, _safe_str(exc), line)}
-    return {"status": "compiled"}
 
 
 def run_timed(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
@@ -475,7 +458,12 @@ def _test_child(code: str, test: dict, nonce: str) -> dict | None:
     sys.modules[name] = module
     sys.argv = ["main.py"]
     try:
-        exec(compile(code, "<candidate>", "exec"), namespace)
+        compiled = compile(code, "<candidate>", "exec")
+    except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
+        line = exc.lineno if isinstance(exc, SyntaxError) else None
+        return {"status": "compile_error", "error": _err(type(exc).__name__, _safe_str(exc), line), "nonce": nonce}
+    try:
+        exec(compiled, namespace)
         if kind == "assert":
             exec(compile(test["code"], "<test>", "exec"), namespace)
             record = {"status": "passed"}
