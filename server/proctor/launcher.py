@@ -67,6 +67,10 @@ def stop_service(procs: list[subprocess.Popen]) -> None:
             proc.kill()
 
 
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
 def up(settings: Settings) -> int:
     with contextlib.ExitStack() as stack:
         env = dict(os.environ)
@@ -79,8 +83,11 @@ def up(settings: Settings) -> int:
         url = f"http://{settings.host}:{settings.port}"
         wait_ready(url, procs, settings.workers)
         print(f"proctor: ready at {url} ({settings.workers} workers x {settings.slots} sandboxes); Ctrl-C stops")
+        # Ctrl-C and SIGTERM both stop everything started here (also when launched with SIGINT
+        # ignored, as background jobs of scripts are).
+        signal.signal(signal.SIGINT, _interrupt)
+        signal.signal(signal.SIGTERM, _interrupt)
         with contextlib.suppress(KeyboardInterrupt):
-            signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
             while all(p.poll() is None for p in procs):
                 time.sleep(0.5)
             print("proctor: a service process exited; stopping", file=sys.stderr)
