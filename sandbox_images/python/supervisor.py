@@ -119,7 +119,7 @@ def run_job(job: dict) -> dict:
     budget_end = time.monotonic() + limits["time_s"]
     reply: dict = {"compile": {"ok": True, "error": None}, "tests": []}
     peak_kb = 0
-    stop = False
+    clean, stop = True, False
     for test in job["tests"]:
         if stop:
             reply["tests"].append({"status": "skipped", "time_ms": 0.0})
@@ -132,6 +132,7 @@ def run_job(job: dict) -> dict:
             continue
         result = run_timed(job, test, limits, budget_end)
         peak_kb = max(peak_kb, result.pop("memory_kb", 0))
+        clean &= result.pop("clean")
         if result["status"] == "compile_error":  # no test runs: this one is skipped like the rest
             reply["compile"] = {"ok": False, "error": result.get("error")}
             result, stop = {"status": "skipped", "time_ms": 0.0}, True
@@ -139,7 +140,7 @@ def run_job(job: dict) -> dict:
         if job.get("stop_on_first_failure") and result["status"] not in ("passed", "completed"):
             stop = True
     reply["peak_memory_kb"] = peak_kb
-    reply["clean"] = reset_scratch()
+    reply["clean"] = clean
     reply["supervisor_cpu_s"] = round(sum(os.times()[:2]), 3)
     return reply
 
@@ -155,6 +156,7 @@ def run_timed(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
         if time.monotonic() >= budget_end:
             break
         again = run_test(job, test, limits, budget_end)
+        first["clean"] &= again["clean"]
         if again["status"] != first["status"]:
             break
         walls.append(again["time_ms"])
@@ -173,7 +175,7 @@ def run_test(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
     nonce = secrets.token_hex(16)
     res = run_child(lambda: _test_child(job["code"], test, nonce), limits, timeout, stdin)
     result = {"status": res["status"], "time_ms": res["time_ms"], "cpu_ms": res["cpu_ms"]}
-    result["memory_kb"] = res["memory_kb"]
+    result["memory_kb"], result["clean"] = res["memory_kb"], res["clean"]
     stderr = res["stderr"].decode("utf-8", "replace")
     record = res["record"] if res["record_ok"] else None
     if res["status"] == "exited":
@@ -273,11 +275,12 @@ def run_child(target, limits: dict, timeout: float, stdin: bytes) -> dict:
             pass
     for fd in bufs:
         os.close(fd)
-    reset_scratch()
+    clean = reset_scratch()
     result = {
         "time_ms": round(elapsed_ms, 3),
         "cpu_ms": round((rusage.ru_utime + rusage.ru_stime) * 1000, 3) if rusage else 0.0,
         "memory_kb": rusage.ru_maxrss if rusage else 0,
+        "clean": clean,
         "stdout": bytes(bufs[out_r][:output_cap]),
         "stderr": bytes(bufs[err_r][:output_cap]),
         "exit_code": None,

@@ -101,10 +101,14 @@ class Dispatcher:
         sandboxes = sorted({f"{w.get('image_id')}/{w.get('runtime')}" for w in workers})
         return sum(w.get("slots", 1) for w in workers), sandboxes
 
-    def _cached(self, keys_: list[str | None]) -> list[bytes | None]:
+    def _admit_and_look_up(self, requests: list[dict]) -> tuple[int, list[str | None], list[bytes | None]]:
+        """One trip off the event loop: admission, then the cache keys and their stored verdicts."""
+        slots, sandboxes = self._admit(len(requests))
+        ttl = self.settings.cache_ttl_s
+        keys_ = [cache_key(r, sandboxes) if ttl and r.get("cache", True) else None for r in requests]
         wanted = [k for k in keys_ if k]
         found = dict(zip(wanted, self.redis.mget(wanted), strict=True)) if wanted else {}
-        return [found.get(k) if k else None for k in keys_]
+        return slots, keys_, [found.get(k) if k else None for k in keys_]
 
     def _enqueue(self, items: list[dict], slots: int) -> None:
         chunk = max(1, min(MAX_CHUNK, math.ceil(len(items) / (slots * 2))))
@@ -131,10 +135,7 @@ class Dispatcher:
 
     async def submit(self, requests: list[dict]) -> list[asyncio.Future]:
         """Enqueue resolved requests (split so all workers share them); one future per request."""
-        slots, sandboxes = await run_in_threadpool(self._admit, len(requests))
-        ttl = self.settings.cache_ttl_s
-        cache_keys = [cache_key(r, sandboxes) if ttl and r.get("cache", True) else None for r in requests]
-        hits = await run_in_threadpool(self._cached, cache_keys)
+        slots, cache_keys, hits = await run_in_threadpool(self._admit_and_look_up, requests)
         loop = asyncio.get_running_loop()
         now = time.time()
         batch = uuid.uuid4().hex
@@ -152,7 +153,7 @@ class Dispatcher:
             deadline = now + self.settings.queue_wait_s
             item = {"rid": rid, "i": i, "request": request, "enqueued_at": now, "deadline": deadline}
             if key:
-                item["cache"] = {"key": key, "ttl_s": ttl}
+                item["cache"] = {"key": key, "ttl_s": self.settings.cache_ttl_s}
             items.append(item)
         if not items:
             return futures
