@@ -1,5 +1,7 @@
 """Unit tests of the pure judging logic (comparisons, categories, rewards)."""
 
+import statistics
+
 import pytest
 from proctor.verdict import categorize, json_equal, judge_test, normalize_stdout, reward, summarize
 
@@ -92,3 +94,17 @@ def test_summary_counts_and_rewards():
     summary = summarize(request, raw)
     assert (summary["category"], summary["passed"], summary["total"]) == ("partial", 1, 2)
     assert summary["reward"] == pytest.approx(-0.3 + 1.3 * 0.5)
+
+
+def test_a_re_timed_test_reports_its_least_cpu_time_and_the_spread_of_its_runs():
+    test = {"kind": "assert", "code": "f()"}
+    runs = {"cpu_ms": [30.0, 20.0, 21.0, 29.0], "time_ms": [31.0, 22.0, 25.0, 40.0]}
+    judged = judge_test(test, {"status": "passed", "time_ms": 31.0, "cpu_ms": 30.0, "runs": runs})
+    assert "runs" not in judged
+    assert (judged["cpu_ms"], judged["time_ms"], judged["timing_runs"]) == (20.0, 28.0, 4)
+    assert judged["cpu_spread"] == pytest.approx(statistics.pstdev(runs["cpu_ms"]) / 25.0, abs=1e-4)
+
+
+def test_a_test_timed_once_has_no_spread():
+    judged = judge_test({"kind": "assert", "code": "f()"}, {"status": "passed", "time_ms": 2.0, "cpu_ms": 1.5})
+    assert (judged["cpu_ms"], judged["time_ms"]) == (1.5, 2.0) and "cpu_spread" not in judged

@@ -3,6 +3,11 @@
 It reads one job per line (JSON) on stdin and answers one line on stdout. Each test runs in a
 fresh fork, so no test can change another's state, and this process never runs candidate code.
 
+A fork costs mostly copy-on-write faults: every page of ours a test touches is copied. So this
+process stays small (no `secrets`, `statistics` or `hashlib`), and everything a test inherits
+unchanged (environment, working directory, standard streams, signal dispositions) is set once
+here instead of in every fork.
+
 Why PID 1: the kernel delivers no signal to a namespace's init from inside the namespace unless
 init handles it, so candidate code (same uid) cannot kill or stop the supervisor. It also marks
 itself non-dumpable, so candidates cannot ptrace it or open /proc/1/fd. Expected values of
@@ -17,17 +22,15 @@ import json
 import math
 import os
 import resource
-import secrets
 import select
 import signal
-import statistics
 import sys
 import time
 import types
 
 PR_SET_DUMPABLE = 4
 SHM_INFO, SEM_INFO, MSG_INFO = 14, 19, 12
-# Catchable signals that are not faults of our own: ignored by PID 1, restored in each test.
+# Catchable signals that are not faults of our own: blocked in PID 1, unblocked in each test.
 UNTOUCHED = {
     signal.SIGKILL,
     signal.SIGSTOP,
@@ -41,6 +44,7 @@ IGNORED_SIGNALS = tuple(sorted(signal.valid_signals() - UNTOUCHED))
 RESULT_FD = 3
 SCRATCH_DIRS = ("/tmp", "/dev/shm")
 OOM_COUNTERS = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
+_oom_seen = 0  # the container's OOM-kill counter as of the last test
 CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
 MAX_RECORD_BYTES = 4 << 20
 MAX_STDERR_CHARS = 4096
@@ -55,12 +59,22 @@ _write, _dumps = os.write, json.dumps
 
 
 def main() -> None:
-    global _wake_r, _wake_w
+    global _wake_r, _wake_w, _oom_seen
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     # The kernel drops signals sent to a namespace's init from inside it unless init handles them;
-    # gVisor does not, so ignore every catchable one as well (SIGKILL/SIGSTOP are judged outside).
-    for sig in IGNORED_SIGNALS:
-        signal.signal(sig, signal.SIG_IGN)
+    # gVisor does not, so block every catchable one as well: they stay pending here forever, and a
+    # fork (whose pending set starts empty) unblocks them all with one call. SIGKILL/SIGSTOP are
+    # judged outside. Python's own dispositions (SIGINT raises, SIGPIPE ignored) stay for tests.
+    signal.pthread_sigmask(signal.SIG_BLOCK, IGNORED_SIGNALS)
+    os.environ.clear()
+    os.environ.update(CHILD_ENV)
+    os.chdir("/tmp")
+    # The tests' standard streams: after dup2 in a fork these objects write to the test's pipes.
+    # This process itself only ever uses os.read/os.write on fds 0 and 1.
+    sys.stdin.reconfigure(encoding="utf-8", errors="surrogateescape")
+    sys.stdout.reconfigure(encoding="utf-8", errors="backslashreplace", line_buffering=False)
+    sys.stderr.reconfigure(encoding="utf-8", errors="backslashreplace", line_buffering=True)
+    _oom_seen = _oom_kills()
     _wake_r, _wake_w = os.pipe()
     os.set_blocking(_wake_w, False)
     os.set_blocking(_wake_r, False)
@@ -146,12 +160,13 @@ def run_job(job: dict) -> dict:
 
 
 def run_timed(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
-    """Run a test; if it completed, re-run it `timing_repeats` times and report medians."""
+    """Run a test; if it completed, re-run it `timing_repeats` times and report every run's times
+    (`runs`): the worker turns them into medians and a spread."""
     first = run_test(job, test, limits, budget_end)
     repeats = int(job.get("timing_repeats", 1))
     if repeats <= 1 or first["status"] not in ("passed", "completed"):
         return first
-    walls, cpus = [first["time_ms"]], [first["cpu_ms"]]
+    runs = {"time_ms": [first["time_ms"]], "cpu_ms": [first["cpu_ms"]]}
     for _ in range(repeats - 1):
         if time.monotonic() >= budget_end:
             break
@@ -159,20 +174,16 @@ def run_timed(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
         first["clean"] &= again["clean"]
         if again["status"] != first["status"]:
             break
-        walls.append(again["time_ms"])
-        cpus.append(again["cpu_ms"])
-    first["time_ms"] = round(statistics.median(walls), 3)
-    first["cpu_ms"] = round(statistics.median(cpus), 3)
-    first["timing_runs"] = len(walls)
-    if len(cpus) > 1 and first["cpu_ms"] > 0:
-        first["cpu_spread"] = round(statistics.pstdev(cpus) / statistics.mean(cpus), 4)
+        runs["time_ms"].append(again["time_ms"])
+        runs["cpu_ms"].append(again["cpu_ms"])
+    first["runs"] = runs
     return first
 
 
 def run_test(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
     timeout = min(limits["test_time_s"], max(budget_end - time.monotonic(), 0.001))
     stdin = test.get("stdin", "").encode() if test["kind"] == "stdio" else b""
-    nonce = secrets.token_hex(16)
+    nonce = os.urandom(16).hex()
     res = run_child(lambda: _test_child(job["code"], test, nonce), limits, timeout, stdin)
     result = {"status": res["status"], "time_ms": res["time_ms"], "cpu_ms": res["cpu_ms"]}
     result["memory_kb"], result["clean"] = res["memory_kb"], res["clean"]
@@ -236,8 +247,6 @@ def run_child(target, limits: dict, timeout: float, stdin: bytes) -> dict:
     in_fd = os.memfd_create("stdin")
     os.write(in_fd, stdin)
     os.lseek(in_fd, 0, os.SEEK_SET)
-    sys.stdout.flush()
-    ooms_before = _oom_kills()
     start = time.perf_counter()
     pid = os.fork()
     if pid == 0:
@@ -287,7 +296,7 @@ def run_child(target, limits: dict, timeout: float, stdin: bytes) -> dict:
         "signal": None,
     }
     result.update(_parse_records(bytes(bufs[res_r])))
-    result["oom_killed"] = _oom_kills() > ooms_before
+    result["oom_killed"] = _new_oom_kill()
     if status is None:
         if os.WIFSIGNALED(wait_status):
             status, result["signal"] = "signaled", os.WTERMSIG(wait_status)
@@ -295,6 +304,13 @@ def run_child(target, limits: dict, timeout: float, stdin: bytes) -> dict:
             status, result["exit_code"] = "exited", os.WEXITSTATUS(wait_status)
     result["status"] = status
     return result
+
+
+def _new_oom_kill() -> bool:
+    """Whether the OOM killer struck during the test just ended (one read of the counter a test)."""
+    global _oom_seen
+    before, _oom_seen = _oom_seen, _oom_kills()
+    return _oom_seen > before
 
 
 def _oom_kills() -> int:
@@ -409,11 +425,8 @@ def _become_child(target, limits: dict, timeout: float, in_fd: int, out_w: int, 
     try:
         os.setsid()  # its own session and group, so kill(0, ...) reaches only the test's processes
         signal.set_wakeup_fd(-1)
-        for sig in (*IGNORED_SIGNALS, signal.SIGCHLD):
-            signal.signal(sig, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # as in any Python program
-        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, ())  # signals as in any Python program
         os.dup2(in_fd, 0)
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
@@ -424,13 +437,6 @@ def _become_child(target, limits: dict, timeout: float, in_fd: int, out_w: int, 
         mem = (limits["memory_mb"] + AS_OVERHEAD_MB) << 20
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        os.environ.clear()
-        os.environ.update(CHILD_ENV)
-        os.chdir("/tmp")
-        # The test's own standard streams, open for the child's whole (short) life.
-        sys.stdin = open(0, encoding="utf-8", errors="surrogateescape", closefd=False)  # noqa: SIM115
-        sys.stdout = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
-        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1)  # noqa: SIM115
         record = target()
     except BaseException as exc:  # the harness itself must never escape into the supervisor loop
         record = {"status": "error", "error": _err(type(exc).__name__, _safe_str(exc))}

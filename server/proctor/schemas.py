@@ -81,8 +81,8 @@ class TestResult(BaseModel):
     actual: Any = None
     error: ErrorInfo | None = None
     stderr: str | None = None
-    timing_runs: int | None = Field(None, description="runs behind the median time (timing_repeats)")
-    cpu_spread: float | None = Field(None, description="coefficient of variation of cpu_ms over the runs")
+    timing_runs: int | None = Field(None, description="runs behind cpu_ms (least) and time_ms (median)")
+    cpu_spread: float | None = Field(None, description="coefficient of variation of the runs' CPU times")
 
 
 class Timing(BaseModel):

@@ -1,5 +1,6 @@
 """Judging on the trusted side: comparisons, categories and rewards. Pure functions, no I/O."""
 
+import statistics
 from typing import Any
 
 CRASH_STATUSES = frozenset({"error", "timeout", "memory_limit", "output_limit"})
@@ -24,9 +25,27 @@ def normalize_stdout(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.rstrip().splitlines())
 
 
+def timing_summary(runs: dict) -> dict:
+    """A re-timed test's figures (`timing_repeats`): its least CPU time, because neighbours on a
+    shared core (other jobs, a busy hyperthread sibling) only ever add CPU time, so the minimum is
+    the estimate that repeats; the median wall time; and the spread of the CPU times (coefficient
+    of variation), which CodeDPO uses to skip speed differences within the noise."""
+    cpus, walls = runs["cpu_ms"], runs["time_ms"]
+    summary = {
+        "time_ms": round(statistics.median(walls), 3),
+        "cpu_ms": round(min(cpus), 3),
+        "timing_runs": len(cpus),
+    }
+    if len(cpus) > 1 and summary["cpu_ms"] > 0:
+        summary["cpu_spread"] = round(statistics.pstdev(cpus) / statistics.mean(cpus), 4)
+    return summary
+
+
 def judge_test(test: dict, raw: dict) -> dict:
     """Turn the supervisor's report on one test into the contract's test result."""
-    result = {k: v for k, v in raw.items() if k not in ("value", "value_repr", "stdout")}
+    result = {k: v for k, v in raw.items() if k not in ("value", "value_repr", "stdout", "runs")}
+    if "runs" in raw:
+        result.update(timing_summary(raw["runs"]))
     if raw["status"] != "completed":
         return result
     if test["kind"] == "call":

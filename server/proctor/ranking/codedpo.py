@@ -94,8 +94,9 @@ def measure(
     cpu_spread: Sequence[Sequence[float | None]],
 ) -> list[Efficiency]:
     """CPU time on the trusted tests of every code that passes them all, and its speed-up against
-    the slowest of them. A code's time is the sum of its per-test medians; its spread (coefficient
-    of variation) combines the per-test spreads as independent errors. A test measured only once
+    the slowest of them. A code's time is the sum of its per-test CPU times (each the least over
+    its runs); its spread (coefficient of variation) combines the per-test spreads as independent
+    errors. A test measured only once
     has no spread and adds none; a code none of whose tests has one gets `spread` None. A cell's
     CPU time includes loading the candidate, so speed-ups of fast codes are understated."""
     if not trusted:

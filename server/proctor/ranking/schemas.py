@@ -21,7 +21,7 @@ class MatrixRequest(Strict):
     codes: list[str] = Field(min_length=1, description="one submission per code, carrying every test")
     tests: list[Test] = Field(min_length=1)
     limits: Limits | None = None
-    timing_repeats: int = Field(1, ge=1, description="above 1, each passing cell's median CPU time and spread")
+    timing_repeats: int = Field(1, ge=1, description="above 1, each passing cell's least CPU time and spread")
 
 
 class RankRequest(Strict):
@@ -32,7 +32,7 @@ class RankRequest(Strict):
     limits: Limits | None = None
     damping: float = Field(codedpo.DAMPING, gt=0, le=1, description="codedpo: d")
     iterations: int = Field(codedpo.ITERATIONS, ge=1, le=100, description="codedpo: T")
-    timing_repeats: int = Field(5, ge=1, description="codedpo: runs behind each median CPU time")
+    timing_repeats: int = Field(5, ge=1, description="codedpo: runs behind each cell's CPU time (the least)")
     min_speedup: float = Field(codedpo.MIN_SPEEDUP, ge=1, description="codedpo: least slow/fast CPU time ratio")
     sources: list[Source] | None = Field(None, description="rrtf: teacher or student, one per code")
 
@@ -41,9 +41,9 @@ class MatrixResponse(BaseModel):
     compile_ok: list[bool]
     status: list[list[TestStatus]]
     time_ms: list[list[float]]
-    cpu_ms: list[list[float | None]] = Field(description="CPU time (median with timing_repeats; extension)")
+    cpu_ms: list[list[float | None]] = Field(description="CPU time (least over timing_repeats runs; extension)")
     cpu_spread: list[list[float | None]] = Field(description="coefficient of variation over the runs (extension)")
-    timing_runs: list[list[int | None]] = Field(description="runs behind the medians (extension)")
+    timing_runs: list[list[int | None]] = Field(description="runs behind the CPU times (extension)")
 
 
 class PairOut(BaseModel):
