@@ -135,18 +135,37 @@ def cache_hit(client: ProctorClient) -> dict:
     return {"hit_server_ms_p50": statistics.median(h.timing.total_ms for h in hits)}
 
 
-async def timing_stability(url: str) -> dict:
-    """A ~50 ms CPU-bound test re-timed 30 times while the service is loaded by other work."""
+async def timing_stability(url: str, retimings: int = 30, repeats: int = 5) -> dict:
+    """A ~50 ms CPU-bound test re-timed `retimings` times while the service is loaded by other work.
+
+    Each re-timing is one request as CodeDPO sends it (`timing_repeats` runs, the service reports
+    the least CPU time); the figure is the coefficient of variation of those reported times. Beside
+    it, the spread of single runs, as one request with `retimings` runs reports it."""
     code = "def work():\n    return sum(i * i for i in range(600_000))\n"
+    tests = [{"kind": "assert", "code": "work()"}]
     async with AsyncProctorClient(url, timeout=600, max_concurrency=8, batch_size=100) as client:
-        load = asyncio.ensure_future(client.score_many(small_submissions(600)))
-        timed = await client.score(code, [{"kind": "assert", "code": "work()"}], timing_repeats=30, cache=False)
+        done = asyncio.Event()
+
+        async def keep_busy() -> None:
+            while not done.is_set():
+                await client.score_many(small_submissions(400))
+
+        load = asyncio.ensure_future(keep_busy())
+        await asyncio.sleep(1)
+        reported = []
+        for _ in range(retimings):
+            timed = await client.score(code, tests, timing_repeats=repeats, cache=False)
+            reported.append(timed.tests[0].extra["cpu_ms"])
+        single = await client.score(code, tests, timing_repeats=retimings, cache=False)
+        done.set()
         await load
-    test = timed.tests[0]
     return {
-        "cpu_ms_median": test.extra["cpu_ms"],
-        "cpu_cv": test.extra["cpu_spread"],
-        "runs": test.extra["timing_runs"],
+        "cpu_ms_median": statistics.median(reported),
+        "cpu_cv": statistics.pstdev(reported) / statistics.mean(reported),
+        "retimings": retimings,
+        "timing_repeats": repeats,
+        "reported_cpu_ms": reported,
+        "single_run_cv": single.tests[0].extra["cpu_spread"],
     }
 
 
@@ -185,8 +204,9 @@ def report(results: dict) -> None:
         ("mixed RL batch", f"{mix['wall_s']:.1f} s", f"bound {mix['bound_s']:.1f} s",
          f"{mix['ratio_to_bound']:.2f} of bound", "<= 1.0"),
         ("cache hit (server)", f"{cache['hit_server_ms_p50']:.2f} ms", "", "", "<= 2 ms"),
-        ("timing stability", f"CV {timing['cpu_cv'] * 100:.1f} %", f"median {timing['cpu_ms_median']:.1f} ms CPU", "",
-         "<= 5 %"),
+        ("timing stability", f"CV {timing['cpu_cv'] * 100:.1f} %",
+         f"{timing['retimings']} x {timing['timing_repeats']} runs, {timing['cpu_ms_median']:.1f} ms CPU; "
+         f"single runs CV {timing['single_run_cv'] * 100:.1f} %", "", "<= 5 %"),
         ("memory, idle service", f"{mem['total_mb']:.0f} MB", f"gateway {mem['gateway_mb']:.0f} MB", "", "< 1024 MB"),
     ]  # fmt: skip
     table = Table(title="Proctor benchmarks")
