@@ -18,6 +18,7 @@ bench: host images venv
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python benchmarks/bench_service.py
 	$(BIN)/python benchmarks/bench_matrix.py
+	$(BIN)/python benchmarks/bench_pieces.py
 
 lint: venv
 	$(BIN)/ruff check .
