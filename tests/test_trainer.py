@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from proctor.cli import main as proctor_main
 from proctor.embedded_redis import free_port
 from proctor_trainer import tiny
@@ -26,6 +27,7 @@ from safetensors.torch import load_file
 REPO = Path(__file__).resolve().parents[1]
 SUITE = REPO / "benchmarks" / "atomic"
 TASKS = SUITE / "tasks" / "synthetic_a.jsonl"
+HELDOUT = SUITE / "tasks" / "synthetic_heldout.jsonl"
 SFT = SUITE / "sft" / "synthetic_a.jsonl"
 # Two steps on the CPU, each logged, saving a checkpoint at the second.
 SMOKE = [
@@ -65,13 +67,15 @@ def score_requests(service) -> float:
     return float(found.group(1)) if found else 0.0
 
 
-def test_sft_recipe_on_the_suite_trains_and_saves(tiny_model, tmp_path, in_repo, capsys):
+def test_sft_recipe_on_the_suite_trains_evaluates_and_saves(tiny_model, tmp_path, in_repo, capsys):
     out = tmp_path / "sft"
-    args = ["sft-synthetic-a", "--model", str(tiny_model), "--output", str(out), *SMOKE]
-    assert main([*args, "--set", "max_rows=4", "--set", "training.per_device_train_batch_size=2"]) == 0
+    args = ["sft-synthetic-a", "--model", str(tiny_model), "--output", str(out), *SMOKE, "--set=max_rows=4"]
+    sizes = ["per_device_train_batch_size=2", "eval_strategy=steps", "eval_steps=2"]
+    assert main([*args, *[f"--set=training.{s}" for s in sizes]]) == 0
     assert "trained 2 steps, train_loss " in capsys.readouterr().out
-    losses = steps(log_of(out), "loss")
-    assert len(losses) == 2 and all(math.isfinite(v) and v > 0 for v in losses)
+    log = log_of(out)
+    losses, eval_losses = steps(log, "loss"), steps(log, "eval_loss")  # eval: the heldout split
+    assert len(losses) == 2 and len(eval_losses) == 1 and all(math.isfinite(v) and v > 0 for v in losses + eval_losses)
     before, after = load_file(tiny_model / "model.safetensors"), load_file(out / "model.safetensors")
     assert before.keys() == after.keys() and any(not before[k].equal(after[k]) for k in before)
     assert (out / "tokenizer.json").is_file()
@@ -80,14 +84,17 @@ def test_sft_recipe_on_the_suite_trains_and_saves(tiny_model, tmp_path, in_repo,
 def test_grpo_recipe_is_rewarded_by_the_service(service, tiny_model, tmp_path, capsys):
     out = tmp_path / "grpo"
     args = ["grpo", "--model", str(tiny_model), "--data", str(TASKS), "--url", service.url, "--output", str(out)]
-    sizes = ["num_generations=4", "per_device_train_batch_size=4", "max_completion_length=24"]
+    args += [*SMOKE, "--set=max_rows=2", f"--set=eval_data={HELDOUT}"]
+    sizes = ["num_generations=4", "per_device_train_batch_size=4", "per_device_eval_batch_size=4"]
+    sizes += ["max_completion_length=24", "eval_strategy=steps", "eval_steps=2"]
     before = score_requests(service)
-    assert main([*args, *SMOKE, "--set", "max_rows=2", *[f"--set=training.{s}" for s in sizes]]) == 0
+    assert main([*args, *[f"--set=training.{s}" for s in sizes]]) == 0
     log = log_of(out)
     rewards = steps(log, "rewards/proctor_pass_rate/mean")  # NaN had Proctor scored nothing
     assert len(rewards) == 2 and all(isinstance(r, float) and 0.0 <= r <= 1.0 for r in rewards)
+    assert [0.0 <= r <= 1.0 for r in steps(log, "eval_rewards/proctor_pass_rate/mean")] == [True]
     assert all(math.isfinite(v) for v in steps(log, "loss"))
-    assert score_requests(service) - before >= 2  # one batch of 4 completions per step
+    assert score_requests(service) - before >= 3  # a batch per training step, one or more for the eval
     assert (out / "model.safetensors").is_file() and "trained 2 steps" in capsys.readouterr().out
 
 
@@ -180,6 +187,7 @@ def test_malformed_data_files_are_named_by_file_and_line(recipe, lines, message,
         (["--set", "max_rows=0"], r"'max_rows' must be a positive integer"),
         (["--set", "training.max_steps"], r"--set 'training.max_steps': expected key=value"),
         (["--data", "missing.jsonl"], r"missing.jsonl: cannot read it"),
+        (["--set", f"eval_data={TASKS}"], r"'eval_data' and training.eval_strategy \(steps or epoch\) go together"),
     ],
 )
 def test_bad_recipe_options_are_refused_before_training(options, message, capsys):
@@ -220,3 +228,18 @@ def test_the_trainer_needs_no_server_package():
     assert not [r for r in requires("proctor-trainer") if re.match(r"proctor\b(?!-)", r)]
     listed = subprocess.run([Path(sys.executable).with_name("proctor-train"), "--list"], capture_output=True, text=True)
     assert listed.returncode == 0 and "grpo" in listed.stdout
+
+
+def test_show_prints_the_recipe_as_it_would_run(capsys):
+    options = ["--model", "m", "--url", "http://127.0.0.1:8765", "--cpu", "--set", "reward.scheme=binary"]
+    assert main(["grpo-synthetic-b", "--show", *options, "--set", "training.learning_rate=3e-6"]) == 0
+    shown = yaml.safe_load(capsys.readouterr().out)
+    assert shown["model"] == "m" and shown["data"] == "benchmarks/atomic/tasks/synthetic_b.jsonl"  # from extends
+    assert shown["reward"] == {
+        "url": "http://127.0.0.1:8765",
+        "scheme": "binary",
+        "with_prompt": True,
+        "on_error": "none",
+    }
+    assert shown["training"]["learning_rate"] == 3e-6 and shown["training"]["use_cpu"] is True
+    assert shown["training"]["eval_strategy"] == "steps" and shown["training"]["num_generations"] == 8  # merged

@@ -41,13 +41,19 @@ def make_config(recipe: Recipe) -> Any:
 
 
 def build_trainer(
-    recipe: Recipe, config: Any, rows: list[Row], reward_funcs: list[Callable[..., Any]] | None = None
+    recipe: Recipe,
+    config: Any,
+    rows: list[Row],
+    eval_rows: list[Row] | None = None,
+    reward_funcs: list[Callable[..., Any]] | None = None,
 ) -> Trainer:
     """The recipe's TRL trainer on ``rows``, with its model loaded (a local path or hub id)."""
     import trl
     from datasets import Dataset
 
-    extra = {"reward_funcs": reward_funcs} if recipe.method == "grpo" else {}
+    extra: dict[str, Any] = {"reward_funcs": reward_funcs} if recipe.method == "grpo" else {}
+    if eval_rows:
+        extra["eval_dataset"] = Dataset.from_list(eval_rows)
     trainer_class = getattr(trl, _METHODS[recipe.method][1])
     return trainer_class(model=recipe.model, args=config, train_dataset=Dataset.from_list(rows), **extra)
 
@@ -62,10 +68,17 @@ def _config(cls: type, recipe: Recipe) -> Any:
         if problem:
             raise RecipeError(f"recipe {recipe.name}: training.{key} {problem}, not {value!r}")
     try:
-        return cls(output_dir=str(recipe.output_dir), **recipe.training)
+        config = cls(output_dir=str(recipe.output_dir), **recipe.training)
     except (ValueError, TypeError) as exc:
         hint = " (on a machine without a GPU, pass --cpu)" if "use_cpu" in str(exc) else ""
         raise RecipeError(f"recipe {recipe.name}: {cls.__name__} refused the training options: {exc}{hint}") from exc
+    strategy = getattr(config.eval_strategy, "value", config.eval_strategy)
+    if bool(recipe.eval_data) != (strategy != "no"):
+        raise RecipeError(
+            f"recipe {recipe.name}: 'eval_data' and training.eval_strategy (steps or epoch) go together"
+            f" (eval_data: {len(recipe.eval_data)} files, eval_strategy: {strategy})"
+        )
+    return config
 
 
 def _type_problem(value: Any, annotation: Any) -> str | None:

@@ -1,8 +1,9 @@
 """Recipes: shipped YAML files naming a method, its data, its reward and TRL's options for it.
 
 A recipe is data, not code, so a run is reproducible from the file and the command line alone:
-``method`` (``sft``, ``grpo`` or ``dpo``), ``model``, ``data`` (JSONL files), ``output_dir``,
-``max_rows`` (use only the first rows, for smoke runs), ``reward`` (GRPO: how Proctor scores), and
+``method`` (``sft``, ``grpo`` or ``dpo``), ``model``, ``data`` (JSONL files), ``eval_data`` (the
+same format, evaluated every ``training.eval_steps``), ``output_dir``, ``max_rows`` (use only the
+first rows of each, for smoke runs), ``reward`` (GRPO: how Proctor scores), and
 ``training``: options of TRL's config class for the method, as TRL names them. ``extends: NAME``
 starts from another shipped recipe. Every key is checked here, and ``training`` against TRL's
 config class when the trainer is built, so a misspelt option is an error, not a silent default.
@@ -23,7 +24,7 @@ __all__ = ["METHODS", "SCHEMES", "Recipe", "RecipeError", "Reward", "load", "mer
 METHODS = ("sft", "grpo", "dpo")
 SCHEMES = ("pass_rate", "binary", "coderl", "rltf")  # Proctor's reward schemes (shared/API.md)
 ON_ERROR = ("none", "raise")
-TOP_KEYS = {"description", "method", "model", "data", "output_dir", "max_rows", "reward", "training"}
+TOP_KEYS = {"description", "method", "model", "data", "eval_data", "output_dir", "max_rows", "reward", "training"}
 REWARD_KEYS = {"url", "scheme", "with_prompt", "on_error"}
 
 
@@ -64,6 +65,7 @@ class Recipe:
     description: str
     model: str
     data: tuple[Path, ...]
+    eval_data: tuple[Path, ...]
     output_dir: Path
     max_rows: int | None
     reward: Reward | None
@@ -81,10 +83,6 @@ class Recipe:
         model = raw.get("model")
         if not isinstance(model, str) or not model:
             raise RecipeError(f"recipe {name}: no model (--model PATH_OR_HUB_ID)")
-        data = raw.get("data") or []
-        data = [data] if isinstance(data, str) else data
-        if not isinstance(data, list) or not all(isinstance(d, str) and d for d in data):
-            raise RecipeError(f"recipe {name}: 'data' must be a file or a list of files")
         output_dir = raw.get("output_dir")
         if not isinstance(output_dir, str) or not output_dir:
             raise RecipeError(f"recipe {name}: 'output_dir' must be a directory")
@@ -101,12 +99,21 @@ class Recipe:
             method=method,
             description=str(raw.get("description") or ""),
             model=model,
-            data=tuple(Path(d) for d in data),
+            data=_files(name, raw, "data"),
+            eval_data=_files(name, raw, "eval_data"),
             output_dir=Path(output_dir),
             max_rows=max_rows,
             reward=_reward(name, method, raw.get("reward")),
             training=dict(training),
         )
+
+
+def _files(name: str, raw: Mapping[str, Any], key: str) -> tuple[Path, ...]:
+    files = raw.get(key) or []
+    files = [files] if isinstance(files, str) else files
+    if not isinstance(files, list) or not all(isinstance(f, str) and f for f in files):
+        raise RecipeError(f"recipe {name}: {key!r} must be a file or a list of files")
+    return tuple(Path(f) for f in files)
 
 
 def _reward(name: str, method: str, raw: Any) -> Reward | None:

@@ -31,7 +31,7 @@ class Result:
 
     def summary(self) -> str:
         parts = [f"{self.steps} step{'' if self.steps == 1 else 's'}"]
-        for key in ("train_loss", "reward"):
+        for key in ("train_loss", "reward", "eval_loss", "eval_reward"):
             value = self.last(key)
             if value is not None:
                 parts.append(f"{key} {value:.4g}" if math.isfinite(value) else f"{key} {value}")
@@ -42,14 +42,16 @@ def run(recipe: Recipe, api_key: str | None = None) -> Result:
     """Train as the recipe says. Bad data (``DataError``) or training options (``RecipeError``)
     fail before the model loads, and so does a GRPO run against a Proctor that is not ready
     (``ProctorUnavailable``)."""
-    rows = read_rows(data_format(recipe.method), recipe.data, recipe.max_rows)
+    fmt = data_format(recipe.method)
+    rows = read_rows(fmt, recipe.data, recipe.max_rows)
+    eval_rows = read_rows(fmt, recipe.eval_data, recipe.max_rows) if recipe.eval_data else None
     config = make_config(recipe)
     with ExitStack() as stack:
         reward_funcs = None
         if recipe.reward is not None:
             client = stack.enter_context(connect(recipe.reward, api_key))
             reward_funcs = [proctor_reward(recipe.reward, client)]
-        trainer = build_trainer(recipe, config, rows, reward_funcs)
+        trainer = build_trainer(recipe, config, rows, eval_rows, reward_funcs)
         trainer.train()
         trainer.save_model()
     return Result(recipe.output_dir, trainer.state.global_step, list(trainer.state.log_history))
