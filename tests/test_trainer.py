@@ -195,6 +195,13 @@ def test_bad_recipe_options_are_refused_before_training(options, message, capsys
     assert re.search(message, capsys.readouterr().err)
 
 
+def test_grpo_refuses_tasks_the_service_would_refuse_on_every_step(service, tmp_path, capsys):
+    data = tmp_path / "tasks.jsonl"
+    data.write_text(json.dumps(TASK) + "\n" + json.dumps({**TASK, "task_id": "t2", "language": "cobol"}) + "\n")
+    assert main(["grpo", "--model", "unused", "--data", str(data), "--cpu", "--url", service.url]) == 2
+    assert f"task 't2': Proctor at {service.url} runs python, not 'cobol'" in capsys.readouterr().err
+
+
 def test_grpo_refuses_to_start_without_a_ready_service(capsys):
     url = f"http://127.0.0.1:{free_port()}"
     assert main(["grpo", "--model", "unused", "--data", str(TASKS), "--cpu", "--url", url]) == 1

@@ -2,8 +2,8 @@
 
 A recipe is data, not code, so a run is reproducible from the file and the command line alone:
 ``method`` (``sft``, ``grpo`` or ``dpo``), ``model``, ``data`` (JSONL files), ``eval_data`` (the
-same format, evaluated every ``training.eval_steps``), ``output_dir``, ``max_rows`` (use only the
-first rows of each, for smoke runs), ``reward`` (GRPO: how Proctor scores), and
+same format, evaluated as ``training.eval_strategy`` says), ``output_dir``, ``max_rows`` (use only
+the first rows of each, for smoke runs), ``reward`` (GRPO: how Proctor scores), and
 ``training``: options of TRL's config class for the method, as TRL names them. ``extends: NAME``
 starts from another shipped recipe. Every key is checked here, and ``training`` against TRL's
 config class when the trainer is built, so a misspelt option is an error, not a silent default.

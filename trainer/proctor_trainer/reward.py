@@ -7,12 +7,16 @@ TRL masks, or stops the run (``on_error: raise``); never a false 0.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+
 from proctor_client import ProctorClient, ProctorUnavailable
 from proctor_client.rewards.trl import RewardFunc, reward_func
 
+from .data import DataError, Row
 from .recipe import Reward
 
-__all__ = ["connect", "proctor_reward"]
+__all__ = ["check_supported", "connect", "proctor_reward"]
 
 
 def connect(reward: Reward, api_key: str | None = None) -> ProctorClient:
@@ -25,6 +29,24 @@ def connect(reward: Reward, api_key: str | None = None) -> ProctorClient:
             f"Proctor at {reward.url} is not ready to run code (start it with `make up`, or pass --url)"
         )
     return client
+
+
+def check_supported(client: ProctorClient, rows: Sequence[Row]) -> None:
+    """Raise ``DataError`` for a task this Proctor would refuse on every step (a language it does
+    not run, more tests than it takes in one submission); its limits it clamps, so they pass."""
+    info = client.info()
+    languages, max_tests = sorted(info.get("languages", {})), info.get("max_tests")
+    for row in rows:
+        label = json.loads(row["label"])
+        if label["language"] not in languages:
+            runs = ", ".join(languages)
+            raise DataError(
+                f"task {row['task_id']!r}: Proctor at {client.base_url} runs {runs}, not {label['language']!r}"
+            )
+        if max_tests is not None and len(label["tests"]) > max_tests:
+            raise DataError(
+                f"task {row['task_id']!r}: {len(label['tests'])} tests, Proctor takes at most {max_tests} a submission"
+            )
 
 
 def proctor_reward(reward: Reward, client: ProctorClient) -> RewardFunc:

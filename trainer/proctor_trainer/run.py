@@ -11,7 +11,7 @@ from typing import Any
 from .data import read_rows
 from .methods import build_trainer, data_format, make_config
 from .recipe import Recipe
-from .reward import connect, proctor_reward
+from .reward import check_supported, connect, proctor_reward
 
 __all__ = ["Result", "run"]
 
@@ -50,6 +50,7 @@ def run(recipe: Recipe, api_key: str | None = None) -> Result:
         reward_funcs = None
         if recipe.reward is not None:
             client = stack.enter_context(connect(recipe.reward, api_key))
+            check_supported(client, rows + (eval_rows or []))
             reward_funcs = [proctor_reward(recipe.reward, client)]
         trainer = build_trainer(recipe, config, rows, eval_rows, reward_funcs)
         trainer.train()
