@@ -1,6 +1,6 @@
 """``proctor-train``: run a recipe (SFT, GRPO rewarded by Proctor, DPO) from the command line.
 
-Exit status: 0 trained, 1 Proctor was not ready (GRPO), 2 unusable recipe, options or data.
+Exit status: 0 trained, 1 Proctor was not ready or failed (GRPO), 2 unusable recipe, options or data.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 import yaml
-from proctor_client import ProctorUnavailable
+from proctor_client import ProctorError
 
 from . import recipe as recipes
 from .data import DataError
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     except (recipes.RecipeError, DataError) as exc:
         print(f"proctor-train: {exc}", file=sys.stderr)
         return 2
-    except ProctorUnavailable as exc:
+    except ProctorError as exc:
         print(f"proctor-train: {exc}", file=sys.stderr)
         return 1
     print(result.summary())
