@@ -3,5 +3,3 @@
 ``proctor-train --list`` shows the recipes; ``proctor_trainer.run.run(Recipe)`` is the same from
 Python. Only ``proctor-client`` talks to the service: the server package is never needed here.
 """
-
-__version__ = "0.1.0"
