@@ -36,9 +36,12 @@ images: host
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml client/pyproject.toml
+# torch first, pinned to the CPU build on this kind of machine: the trainer's torch range admits it,
+# so nothing pulls a multi-GB CUDA build in its place.
+$(STAMP): pyproject.toml client/pyproject.toml trainer/pyproject.toml
 	python3 -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -e ./client -e '.[test]'
+	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install -q --disable-pip-version-check -e ./client -e '.[test]' -e ./trainer
 	touch $(STAMP)
 
 clean:

@@ -69,6 +69,15 @@ def test_trl_reward_scheme_is_selectable_and_plain_text_completions_work(service
     assert reward(**inputs) == [1.0, -0.3, -1.0]
 
 
+def test_trl_with_prompt_grades_prompt_plus_completion(service):
+    # A completion-style prompt, as in the suite's task files: the model writes the body.
+    prompt = 'def add(a, b):\n    """Return a + b."""\n'
+    inputs = trl_inputs(["    return a + b\n", "```python\n    return a * b\n```", "    return a +\n"], [ADD_TESTS] * 3)
+    inputs["prompts"] = [prompt] * 3
+    assert trl.reward_func(service.url, with_prompt=True)(**inputs) == pytest.approx([1.0, 1 / 3, 0.0], abs=1e-3)
+    assert trl.reward_func(service.url)(**inputs)[0] == 0.0  # the body alone does not compile
+
+
 def test_trl_async_reward_func(service):
     reward = trl.async_reward_func(service.url, reward="binary")
     assert inspect.iscoroutinefunction(reward)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from proctor_client.rewards import completion_text, extract_code, parse_label
-from proctor_client.rewards.scoring import rewards_from
+from proctor_client.rewards.scoring import rewards_from, submissions_for
 
 TESTS = [{"kind": "assert", "code": "assert f() == 1"}]
 
@@ -67,3 +67,26 @@ def test_rewards_from_masks_or_raises_failures() -> None:
     assert rewards_from([ok, down], "none") == [1.0, None]
     with pytest.raises(ProctorUnavailable):
         rewards_from([ok, down], "raise")
+
+
+def test_submissions_with_prompts_grade_prompt_plus_completion() -> None:
+    prompt = 'def f(x: int) -> int:\n    """Return x plus one."""\n'
+    labels = [TESTS, TESTS]
+    raw, fenced = "    return x + 1\n", "```python\n    return x + 1\n```"
+    subs = submissions_for(
+        [raw, fenced], labels, reward="binary", language="python", limits=None, prompts=[prompt] * 2
+    )
+    assert [s["code"] for s in subs] == [prompt + "    return x + 1\n"] * 2
+    plain = submissions_for([raw], [TESTS], reward="binary", language="python", limits=None)
+    assert plain[0]["code"] == raw  # without prompts nothing changes
+    with pytest.raises(ValueError, match="1 completions but 2 prompts"):
+        submissions_for(
+            [raw], [TESTS], reward="binary", language="python", limits=None, prompts=[prompt] * 2
+        )
+    convo = [{"role": "user", "content": prompt}]
+    with pytest.raises(
+        ValueError, match="sample 0: a prompt the completion continues must be text"
+    ):
+        submissions_for(
+            [raw], [TESTS], reward="binary", language="python", limits=None, prompts=[convo]
+        )

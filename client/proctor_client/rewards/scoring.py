@@ -76,10 +76,19 @@ def submissions_for(
     language: str,
     limits: dict[str, Any] | None,
     extract: Extractor = extract_code,
+    prompts: Sequence[Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """One ``/v1/score`` submission per completion, its tests from the matching label."""
+    """One ``/v1/score`` submission per completion, its tests from the matching label.
+
+    With ``prompts``, each completion continues its prompt (a signature and docstring, as in
+    HumanEval and Proctor's task files), so the program is the prompt's text followed by the
+    completion's code: a completion without a fence is graded as ``prompt + completion``,
+    exactly as ``proctor grade`` grades a task file's samples.
+    """
     if len(labels) != len(completions):
         raise ValueError(f"{len(completions)} completions but {len(labels)} labels")
+    if prompts is not None and len(prompts) != len(completions):
+        raise ValueError(f"{len(completions)} completions but {len(prompts)} prompts")
     submissions = []
     for i, (completion, label) in enumerate(zip(completions, labels, strict=True)):
         try:
@@ -87,11 +96,24 @@ def submissions_for(
         except ValueError as exc:
             raise ValueError(f"sample {i}: {exc}") from exc
         lang = fields.pop("language", language)
-        submission = {"code": extract(completion, lang), "language": lang, "reward": reward}
+        code = extract(completion, lang)
+        if prompts is not None:
+            code = _prompt_text(prompts[i], i) + code
+        submission = {"code": code, "language": lang, "reward": reward}
         if limits is not None:
             submission["limits"] = limits
         submissions.append({**submission, **fields})
     return submissions
+
+
+def _prompt_text(prompt: Any, index: int) -> str:
+    """A completion-style prompt: text that the completion continues, never a conversation."""
+    if not isinstance(prompt, str):
+        raise ValueError(
+            f"sample {index}: a prompt the completion continues must be text, "
+            f"not {type(prompt).__name__} (a conversational prompt has no program to continue)"
+        )
+    return prompt
 
 
 def rewards_from(

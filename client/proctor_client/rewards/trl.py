@@ -38,6 +38,7 @@ def reward_func(
     language: str = "python",
     limits: dict[str, Any] | None = None,
     extract: Extractor = extract_code,
+    with_prompt: bool = False,
     name: str = "proctor",
     client: ProctorClient | None = None,
     **client_kwargs: Any,
@@ -47,6 +48,8 @@ def reward_func(
     ``tests_column`` names the dataset column with the tests (see ``labels.parse_label``);
     ``reward`` is the scheme (``pass_rate``, ``binary``, ``coderl``, ``rltf``); ``on_error``
     says whether a sample Proctor could not score gets ``None`` (TRL masks it) or raises.
+    ``with_prompt`` grades ``prompt + completion``, for completion-style text prompts (a
+    signature and docstring the model continues, as in Proctor's task files and HumanEval).
     ``name`` is what TRL logs the reward under. Other keywords go to ``ProctorClient``.
     """
     proctor = client or ProctorClient(url, **client_kwargs)
@@ -64,6 +67,7 @@ def reward_func(
             language=language,
             limits=limits,
             extract=extract,
+            prompts=_prompts(prompts, with_prompt),
         )
         return rewards_from(score_isolating(proctor, subs), on_error)
 
@@ -80,6 +84,7 @@ def async_reward_func(
     language: str = "python",
     limits: dict[str, Any] | None = None,
     extract: Extractor = extract_code,
+    with_prompt: bool = False,
     name: str = "proctor",
     **client_kwargs: Any,
 ) -> AsyncRewardFunc:
@@ -102,6 +107,7 @@ def async_reward_func(
             language=language,
             limits=limits,
             extract=extract,
+            prompts=_prompts(prompts, with_prompt),
         )
         async with AsyncProctorClient(url, **client_kwargs) as proctor:
             items = await ascore_isolating(proctor, subs)
@@ -109,6 +115,12 @@ def async_reward_func(
 
     score.__name__ = score.__qualname__ = name
     return score
+
+
+def _prompts(prompts: Sequence[Any] | None, with_prompt: bool) -> Sequence[Any] | None:
+    if with_prompt and prompts is None:
+        raise ValueError("with_prompt=True grades prompt + completion, but no prompts were passed")
+    return prompts if with_prompt else None
 
 
 def _column(columns: dict[str, Any], name: str) -> Sequence[Any]:

@@ -37,6 +37,12 @@ This whole directory is generated: `proctor suite build --seed {seed}` (against 
 Grade a model's samples (one JSON object per line: `task_id` and `completion`, the text after the prompt)
 with the same path as HumanEval: `proctor grade benchmarks/atomic/tasks/synthetic_heldout.jsonl samples.jsonl`.
 
+Train on them with the included trainer (`trainer/`, `proctor-train --list`): its `sft` recipe reads an
+`sft/<split>.jsonl` file and its `grpo` recipe a `tasks/<split>.jsonl` file, rewarding `prompt + completion`
+through the service against each task's tests and limits, e.g.
+`proctor-train grpo --model MODEL --data benchmarks/atomic/tasks/synthetic_a.jsonl`; `sft-synthetic-a` and
+`grpo-synthetic-b` are those recipes on those splits. Keep `synthetic_heldout` for evaluation.
+
 ## How it is built
 
 - **Atomic functions** (`server/proctor/suite/atomic/`, one module per topic): a typed signature over a small
