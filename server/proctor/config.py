@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     # A worker runs one RQ job (a chunk of submissions) at a time and a chunk waits for its slowest
     # item, so several single-sandbox processes keep a sleeping submission from idling other
     # sandboxes (measured in benchmarks/README.md).
-    workers: int = Field(default_factory=lambda: 3 * (os.cpu_count() or 1))
+    workers: int = Field(default_factory=lambda: 6 * (os.cpu_count() or 1))
     slots: int = 1
     recycle_after: int = 500
     cpus: float = 1.0

@@ -85,7 +85,7 @@ def write_datasheet(path: Path, suite: "Suite", seed: int) -> None:
             inputs=INPUTS_PER_COMPOSITION,
             held_per_topic=HELD_OUT_PER_TOPIC,
         ),
-        "## Splits\n\n",
+        "\n## Splits\n\n",
         table(
             ["split", "what", "tasks", "tests", "chains", "combinations", "dropped"],
             [
