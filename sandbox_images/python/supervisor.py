@@ -6,7 +6,8 @@ fresh fork, so no test can change another's state, and this process never runs c
 A fork costs mostly copy-on-write faults: every page of ours a test touches is copied. So this
 process stays small (no `secrets`, `statistics` or `hashlib`), and everything a test inherits
 unchanged (environment, working directory, standard streams, signal dispositions) is set once
-here instead of in every fork.
+here instead of in every fork. Each fork is made with our objects frozen (`gc.freeze`), so the
+test's garbage collections never walk them, which would copy every page they lie on.
 
 Why PID 1: the kernel delivers no signal to a namespace's init from inside the namespace unless
 init handles it, so candidate code (same uid) cannot kill or stop the supervisor. It also marks
@@ -18,6 +19,7 @@ Stdlib only; runs as `python3 -I -S -B`.
 
 import contextlib
 import ctypes
+import gc
 import json
 import math
 import os
@@ -248,9 +250,15 @@ def run_child(target, limits: dict, timeout: float, stdin: bytes) -> dict:
     os.write(in_fd, stdin)
     os.lseek(in_fd, 0, os.SEEK_SET)
     start = time.perf_counter()
-    pid = os.fork()
+    gc.freeze()  # in the fork, ours stay out of every collection; here they are thawed at once
+    try:
+        pid = os.fork()
+    except BaseException:
+        gc.unfreeze()
+        raise
     if pid == 0:
         _become_child(target, limits, timeout, in_fd, out_w, err_w, res_w)
+    gc.unfreeze()
     for fd in (out_w, err_w, res_w, in_fd):
         os.close(fd)
     output_cap = limits["output_kb"] * 1024

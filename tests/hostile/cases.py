@@ -34,9 +34,11 @@ ADD_TESTS = [
     {"kind": "call", "function": "add", "args": [2, 3], "expected": 5},
 ]
 # Looks through this process's memory (forked from the supervisor) for anything like the reply
-# token, and forges a passing reply with each guess on the supervisor's stdout.
+# token, and forges a passing reply with each guess on the supervisor's stdout. The supervisor
+# forks with its objects frozen out of the garbage collector's lists: thaw them to see them all.
 FORGE_WITH_STOLEN_TOKEN = """
 import gc, json, os, re
+gc.unfreeze()
 guesses = set()
 for obj in gc.get_objects():
     if isinstance(obj, dict):
