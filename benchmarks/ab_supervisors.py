@@ -1,0 +1,96 @@
+"""A/B the sandbox CPU per job of supervisor variants, without building an image per variant.
+
+Each variant is a supervisor file on this host, run as PID 1 of a real sandbox of one image
+(bind-mounted read-only, as `python3 -I -S -B`). Rounds run every variant for `--jobs` trivial
+jobs, in a shuffled order; the figure is the container's cgroup CPU (cgroup v1 cpuacct) per job.
+The differences are paired per round, which is what survives a noisy shared machine:
+
+    .venv/bin/python benchmarks/ab_supervisors.py base.py variant.py --rounds 40 --tests 2
+
+Needs Docker and the image (`scripts/build-images.sh`); runs under runc only.
+"""
+
+import argparse
+import os
+import random
+import secrets
+import statistics
+import time
+
+import docker
+import proctor.worker.sandbox as sandbox_module
+from proctor.config import Settings
+
+LIMITS = {"time_s": 10, "test_time_s": 5, "memory_mb": 256, "output_kb": 64}
+
+
+def start(path: str, image: str) -> sandbox_module.Sandbox:
+    """A sandbox whose PID 1 is the supervisor file `path`."""
+    original = sandbox_module.container_config
+    folder, name = os.path.split(os.path.abspath(path))
+
+    def config(settings: Settings) -> dict:
+        cfg = original(settings)
+        cfg["host_config"]["binds"] = {folder: {"bind": "/variant", "mode": "ro"}}
+        cfg["entrypoint"] = ["python3", "-I", "-S", "-B", f"/variant/{name}"]
+        return cfg
+
+    sandbox_module.container_config = config
+    try:
+        return sandbox_module.Sandbox(docker.from_env(), Settings(image=image))
+    finally:
+        sandbox_module.container_config = original
+
+
+def job(i: int, tests: int) -> dict:
+    return {
+        "code": f"def f(x):\n    return x + {i}\n",
+        "tests": [{"kind": "assert", "code": f"assert f({j}) == {j + i}"} for j in range(tests)],
+        "limits": LIMITS,
+    }
+
+
+def cpu_ns(box: sandbox_module.Sandbox) -> int:
+    with open(f"/sys/fs/cgroup/cpuacct/docker/{box.container.id}/cpuacct.usage") as fh:
+        return int(fh.read())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("files", nargs="+", help="supervisor files; the first is the baseline")
+    parser.add_argument("--image", default=os.environ.get("PROCTOR_IMAGE", "proctor-python:latest"))
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--jobs", type=int, default=50, help="jobs per variant per round")
+    parser.add_argument("--tests", type=int, default=2, help="tests per job")
+    args = parser.parse_args()
+    boxes = {path: start(path, args.image) for path in args.files}
+    per_job: dict[str, list[float]] = {path: [] for path in args.files}
+    try:
+        for box in boxes.values():  # warm up: first forks and imports cost more
+            for i in range(30):
+                box.run(job(i, args.tests), secrets.token_hex(16), time.monotonic() + 10)
+        for _ in range(args.rounds):
+            order = list(boxes.items())
+            random.shuffle(order)
+            for path, box in order:
+                before = cpu_ns(box)
+                for i in range(args.jobs):
+                    box.run(job(i, args.tests), secrets.token_hex(16), time.monotonic() + 10)
+                per_job[path].append((cpu_ns(box) - before) / 1e6 / args.jobs)
+    finally:
+        for box in boxes.values():
+            box.destroy()
+    base = args.files[0]
+    for path in args.files:
+        print(f"{path}: cgroup CPU per job median {statistics.median(per_job[path]):.2f} ms")
+    for path in args.files[1:]:
+        diffs = sorted((b - a) / args.tests for a, b in zip(per_job[base], per_job[path], strict=True))
+        quarter = len(diffs) // 4
+        print(
+            f"{path} - {base}: paired median {statistics.median(diffs):+.3f} ms per test"
+            f" (IQR {diffs[quarter]:+.3f} .. {diffs[-quarter - 1]:+.3f})"
+        )
+
+
+if __name__ == "__main__":
+    main()
