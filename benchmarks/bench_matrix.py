@@ -1,7 +1,7 @@
 """How long the everyday CodeDPO matrix takes: 15 sampled codes × 15 tests of a function-level problem.
 
-Starts a private service (embedded Redis, the gateway, PROCTOR_WORKERS workers × PROCTOR_SLOTS
-sandboxes, default 2 × 2), then times POST /v1/matrix (one run per cell) and POST /v1/rank codedpo
+Starts a private service (embedded Redis, the gateway, and the default workers and sandboxes,
+or PROCTOR_WORKERS × PROCTOR_SLOTS), then times POST /v1/matrix (one run per cell) and POST /v1/rank codedpo
 (five timed runs per passing cell) on three problems, a few rounds each. Prints a table and writes
 benchmarks/results/matrix.json. Run with `make bench`.
 """
@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+from proctor.config import Settings
 from proctor.embedded_redis import EmbeddedRedis
 from proctor.launcher import serving
 
@@ -86,14 +87,16 @@ def running_max() -> tuple[list[str], list[dict]]:
     return variants, [call("running_max", xs, want) for xs, want in zip(inputs, expected, strict=True)]
 
 
-def sampled(variants: list[str]) -> list[str]:
-    """Fifteen samples, as a model would give them: the same few answers, each written down again."""
-    return [variants[i % len(variants)] + f"# sample {i}\n" for i in range(SIZE)]
+def sampled(variants: list[str], tag: str) -> list[str]:
+    """Fifteen samples, as a model would give them: the same few answers, each written down again.
+    `tag` makes every round's samples new, so no round is answered from the verdict cache."""
+    return [variants[i % len(variants)] + f"# {tag} sample {i}\n" for i in range(SIZE)]
 
 
-def measure(client: httpx.Client, path: str, body: dict) -> list[float]:
+def measure(client: httpx.Client, path: str, variants: list[str], tests: list[dict], extra: dict) -> list[float]:
     seconds = []
-    for _ in range(ROUNDS):
+    for round_ in range(ROUNDS):
+        body = {"codes": sampled(variants, f"{path} round {round_}"), "tests": tests, **extra}
         started = time.perf_counter()
         response = client.post(path, json=body)
         seconds.append(time.perf_counter() - started)
@@ -102,19 +105,19 @@ def measure(client: httpx.Client, path: str, body: dict) -> list[float]:
 
 
 def main() -> int:
-    workers = int(os.environ.get("PROCTOR_WORKERS", "2"))
+    settings = Settings()
     rows = []
     with EmbeddedRedis() as redis:
         env = {**os.environ, "PROCTOR_REDIS_URL": redis.url, "PROCTOR_QUEUE_NAME": f"bench-{uuid.uuid4().hex[:8]}"}
-        with serving(env, workers) as (url, _), httpx.Client(base_url=url, timeout=600) as client:
+        with serving(env, settings.workers) as (url, _), httpx.Client(base_url=url, timeout=600) as client:
             for problem in (sum_squares, is_palindrome, running_max):
                 variants, tests = problem()
-                body = {"codes": sampled(variants), "tests": tests}
+                body = {"codes": sampled(variants, "warm-up"), "tests": tests}
                 client.post("/v1/matrix", json=body).raise_for_status()  # warm the sandboxes
                 for path, extra in (("/v1/matrix", {}), ("/v1/rank", {"method": "codedpo"})):
-                    seconds = measure(client, path, {**body, **extra})
+                    seconds = measure(client, path, variants, tests, extra)
                     rows.append(row(problem.__name__, path, extra, seconds))
-    report(rows, workers)
+    report(rows, settings.workers, settings.slots)
     return 0
 
 
@@ -133,8 +136,7 @@ def row(problem: str, path: str, extra: dict, seconds: list[float]) -> dict:
     }
 
 
-def report(rows: list[dict], workers: int) -> None:
-    slots = os.environ.get("PROCTOR_SLOTS", "2")
+def report(rows: list[dict], workers: int, slots: int) -> None:
     print(f"15 x 15 matrices, {workers} workers x {slots} sandboxes, {os.cpu_count()} CPUs, {ROUNDS} rounds each")
     print(f"{'problem':<15} {'route':<18} {'median s':>9} {'min s':>7} {'max s':>7} {'cells/s':>8}")
     for r in rows:
@@ -144,9 +146,7 @@ def report(rows: list[dict], workers: int) -> None:
         )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     machine = {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": os.cpu_count()}
-    RESULTS.write_text(
-        json.dumps({"machine": machine, "workers": workers, "slots": int(slots), "rows": rows}, indent=2)
-    )
+    RESULTS.write_text(json.dumps({"machine": machine, "workers": workers, "slots": slots, "rows": rows}, indent=2))
     print(f"written to {RESULTS}")
 
 
