@@ -163,7 +163,8 @@ def run_job(job: dict) -> dict:
 
 def run_timed(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
     """Run a test; if it completed, re-run it `timing_repeats` times and report every run's times
-    (`runs`): the worker turns them into medians and a spread."""
+    (`runs`): the worker turns them into the figures it reports (least CPU time, median wall
+    time, spread), which keeps `statistics` out of this process."""
     first = run_test(job, test, limits, budget_end)
     repeats = int(job.get("timing_repeats", 1))
     if repeats <= 1 or first["status"] not in ("passed", "completed"):
