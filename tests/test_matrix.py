@@ -107,3 +107,22 @@ def test_invalid_matrix_requests_name_the_field(service, body, status, field):
     response = post(service, "/v1/matrix", body)
     assert response.status_code == status, response.text
     assert response.json()["error"]["field"] == field
+
+
+def _cache_hits(service) -> float:
+    metrics = httpx.get(f"{service.url}/metrics").text
+    lines = [line for line in metrics.splitlines() if line.startswith('proctor_cache_total{outcome="hit"}')]
+    return float(lines[0].split()[-1]) if lines else 0.0
+
+
+@pytest.mark.parametrize("path", ["/v1/matrix", "/v1/rank"])
+def test_cache_false_runs_every_code_again(service, path):
+    body = {"codes": [PLAIN + f"# {path} cache\n", PLAIN + "# other\n"], "tests": ECHO_TESTS[:1]}
+    if path == "/v1/rank":
+        body.update(method="codedpo", timing_repeats=2)
+    assert post(service, path, body).status_code == 200
+    before = _cache_hits(service)
+    assert post(service, path, {**body, "cache": False}).status_code == 200
+    assert _cache_hits(service) == before
+    assert post(service, path, body).status_code == 200
+    assert _cache_hits(service) == before + 2

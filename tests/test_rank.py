@@ -112,11 +112,11 @@ def test_rank_code_over_the_size_limit_is_a_413(service):
 def test_openapi_has_the_contracts_fields(service):
     schemas = httpx.get(f"{service.url}/openapi.json", timeout=30).json()["components"]["schemas"]
     fields = {name: set(schema.get("properties", ())) for name, schema in schemas.items()}
-    assert fields["MatrixRequest"] == {"language", "codes", "tests", "limits", "timing_repeats"}
+    assert fields["MatrixRequest"] == {"language", "codes", "tests", "limits", "timing_repeats", "cache"}
     assert {"compile_ok", "status", "time_ms"} <= fields["MatrixResponse"]
     assert fields["RankRequest"] == {
         *("language", "codes", "tests", "method", "limits"),
-        *("damping", "iterations", "timing_repeats", "min_speedup", "sources"),
+        *("damping", "iterations", "timing_repeats", "min_speedup", "sources", "cache"),
     }
     codedpo = {"method", "code_scores", "test_scores", "trusted_tests", "efficiency", "pairs", "matrix"}
     assert codedpo <= fields["CodeDpoResponse"]

@@ -19,21 +19,27 @@ from proctor.config import Settings
 from proctor.gateway.dispatcher import Dispatcher
 from proctor.gateway.errors import ApiError
 from proctor.gateway.intake import resolve
-from proctor.schemas import Limits, ScoreRequest, Test
+from proctor.ranking.schemas import MatrixRequest, RankRequest
+from proctor.schemas import ScoreRequest
 
 BUDGET_EXHAUSTED = "job time budget exhausted"  # the supervisor's error for a test it never started
 CELL_FIELDS = ("time_ms", "cpu_ms", "cpu_spread", "timing_runs")
 
 
-def admit(
-    codes: list[str], tests: list[Test], language: str, limits: Limits | None, timing_repeats: int, settings: Settings
-) -> list[dict]:
+def admit(body: MatrixRequest | RankRequest, timing_repeats: int, settings: Settings) -> list[dict]:
     """One resolved score request per code, validated like /v1/score; fields are named as sent."""
+    codes = body.codes
     if len(codes) > settings.max_batch:
         raise ApiError(413, "too_many_codes", f"more than {settings.max_batch} codes", "codes")
-    base = resolve(
-        ScoreRequest(language=language, code="", tests=tests, limits=limits, timing_repeats=timing_repeats), settings
+    request = ScoreRequest(
+        language=body.language,
+        code="",
+        tests=body.tests,
+        limits=body.limits,
+        timing_repeats=timing_repeats,
+        cache=body.cache,
     )
+    base = resolve(request, settings)
     for i, code in enumerate(codes):
         if len(code.encode()) > settings.max_code_kb * 1024:
             raise ApiError(413, "code_too_large", f"code {i} is over {settings.max_code_kb} KB", f"codes.{i}")

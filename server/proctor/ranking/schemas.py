@@ -1,7 +1,7 @@
 """The contract of POST /v1/matrix and POST /v1/rank (shared/API.md), as pydantic models.
 
-Fields beyond API.md are extensions: per-cell `cpu_ms`, `cpu_spread` and `timing_runs` in the
-matrix, and `skipped` (pairs not emitted, by kind and reason) in both rank responses.
+Fields beyond API.md are extensions: `cache` in both requests, per-cell `cpu_ms`, `cpu_spread` and
+`timing_runs` in the matrix, and `skipped` (pairs not emitted, by kind and reason) in both rank responses.
 """
 
 from typing import Literal
@@ -22,6 +22,7 @@ class MatrixRequest(Strict):
     tests: list[Test] = Field(min_length=1)
     limits: Limits | None = None
     timing_repeats: int = Field(1, ge=1, description="above 1, each passing cell's least CPU time and spread")
+    cache: bool = Field(True, description="answer each code from the verdict cache when possible (extension)")
 
 
 class RankRequest(Strict):
@@ -35,6 +36,7 @@ class RankRequest(Strict):
     timing_repeats: int = Field(5, ge=1, description="codedpo: runs behind each cell's CPU time (the least)")
     min_speedup: float = Field(codedpo.MIN_SPEEDUP, ge=1, description="codedpo: least slow/fast CPU time ratio")
     sources: list[Source] | None = Field(None, description="rrtf: teacher or student, one per code")
+    cache: bool = Field(True, description="answer each code from the verdict cache when possible (extension)")
 
 
 class MatrixResponse(BaseModel):

@@ -27,7 +27,7 @@ router = APIRouter(prefix="/v1", dependencies=[Depends(deps.authorize)], respons
 @router.post("/matrix", response_model=MatrixResponse)
 async def run_matrix(raw: Request, body: MatrixRequest, settings: deps.SettingsDep, dispatcher: deps.DispatcherDep):
     """Every code against every test; each code is one submission, each cell its own fork."""
-    requests = matrix.admit(body.codes, body.tests, body.language, body.limits, body.timing_repeats, settings)
+    requests = matrix.admit(body, body.timing_repeats, settings)
     await deps.charge(raw, len(requests))
     return JSONBytes(await matrix.run(dispatcher, requests))
 
@@ -42,7 +42,7 @@ async def rank(raw: Request, body: RankRequest, settings: deps.SettingsDep, disp
     if body.sources is not None and len(body.sources) != len(body.codes):
         raise ApiError(422, "invalid_request", "sources needs one entry per code", "sources")
     repeats = body.timing_repeats if body.method == "codedpo" else 1
-    requests = matrix.admit(body.codes, body.tests, body.language, body.limits, repeats, settings)
+    requests = matrix.admit(body, repeats, settings)
     await deps.charge(raw, len(requests))
     cells = await matrix.run(dispatcher, requests)
     links = [[status == "passed" for status in row] for row in cells["status"]]
