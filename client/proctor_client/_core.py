@@ -54,37 +54,6 @@ def build_headers(api_key: str | None, user_agent: str) -> dict[str, str]:
     return headers
 
 
-def score_payload(
-    code: str,
-    tests: Sequence[Mapping[str, Any]],
-    *,
-    language: str,
-    limits: Mapping[str, Any] | None,
-    stop_on_first_failure: bool,
-    reward: str,
-    timing_repeats: int,
-    extra: Mapping[str, Any],
-) -> dict[str, Any]:
-    """Build a ``/v1/score`` request body.
-
-    All contract fields are sent explicitly (their defaults equal the server's),
-    except ``limits`` which is omitted when unset so the server's defaults apply.
-    ``extra`` carries fields newer than this client and may override any of them.
-    """
-    payload: dict[str, Any] = {
-        "language": language,
-        "code": code,
-        "tests": [dict(t) for t in tests],
-        "stop_on_first_failure": stop_on_first_failure,
-        "reward": reward,
-        "timing_repeats": timing_repeats,
-    }
-    if limits is not None:
-        payload["limits"] = dict(limits)
-    payload.update(extra)
-    return payload
-
-
 def batch_payload(submissions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {"submissions": [dict(s) for s in submissions]}
 

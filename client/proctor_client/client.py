@@ -92,18 +92,21 @@ class _ClientConfig:
         timing_repeats: int,
         extra: Mapping[str, Any],
     ) -> bytes:
-        return _core.encode_json(
-            _core.score_payload(
-                code,
-                tests,
-                language=language,
-                limits=limits,
-                stop_on_first_failure=stop_on_first_failure,
-                reward=reward,
-                timing_repeats=timing_repeats,
-                extra=extra,
-            )
-        )
+        """All contract fields are sent explicitly (their defaults equal the server's), except
+        ``limits``, omitted when unset so the server's defaults apply. ``extra`` carries fields
+        newer than this client and may override any of them."""
+        payload: dict[str, Any] = {
+            "language": language,
+            "code": code,
+            "tests": [dict(t) for t in tests],
+            "stop_on_first_failure": stop_on_first_failure,
+            "reward": reward,
+            "timing_repeats": timing_repeats,
+        }
+        if limits is not None:
+            payload["limits"] = dict(limits)
+        payload.update(extra)
+        return _core.encode_json(payload)
 
     @staticmethod
     def _matrix_body(
