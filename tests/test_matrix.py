@@ -49,9 +49,10 @@ def test_cells_are_isolated_from_each_others_state_crash_and_timeout(service):
 
 
 def test_a_slow_cell_does_not_eat_the_budget_of_the_cells_after_it(client):
-    """The same submission through /v1/score cuts the cells after the two hanging ones; the matrix
-    runs them again on a fresh budget, so they get their own result."""
-    scored = client.score(STATEFUL, ECHO_TESTS, limits=TIGHT)
+    """The same submission through /v1/score (a fresh process per test, as the matrix runs cells)
+    cuts the cells after the two hanging ones; the matrix runs them again on a fresh budget, so
+    they get their own result."""
+    scored = client.score(STATEFUL, ECHO_TESTS, limits=TIGHT, isolation="test")
     assert [t.status for t in scored.tests][4:] == ["timeout", "timeout"]
     matrix = client.matrix([STATEFUL], ECHO_TESTS, limits=TIGHT)
     assert matrix["status"][0][4:] == ["passed", "passed"]

@@ -60,7 +60,7 @@ def test_host_files_are_not_visible(client):
         os.unlink(canary)
 
 
-def test_a_daemon_does_not_outlive_its_test(client):
+def test_a_daemon_does_not_outlive_its_test_or_job(client):
     code = (
         "import os, signal, time\n"
         "def spawn():\n"
@@ -77,4 +77,7 @@ def test_a_daemon_does_not_outlive_its_test(client):
         "import os\npids = {int(p) for p in os.listdir('/proc') if p.isdigit()}\nassert pids == {1, os.getpid()}, pids"
     )
     tests = [{"kind": "assert", "code": "spawn()"}, {"kind": "assert", "code": alone}]
-    assert [t.status for t in client.score(code, tests).tests] == ["passed", "passed"]
+    assert [t.status for t in client.score(code, tests, isolation="test").tests] == ["passed", "passed"]
+    # One process runs a job's tests by default: the daemon lives until the job ends.
+    assert [t.status for t in client.score(code, tests).tests] == ["passed", "failed"]
+    assert client.score("x = 1\n", [{"kind": "assert", "code": alone}]).category == "passed"

@@ -1,5 +1,8 @@
 """POST /v1/score end to end: real gateway, Redis, workers and Docker sandboxes."""
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import httpx
 import pytest
 
@@ -138,11 +141,48 @@ def test_timeout_memory_and_output_limits(client):
     assert result.category == "partial"
 
 
-def test_state_does_not_leak_between_tests(client):
-    code = "seen = []\ndef f():\n    seen.append(1)\n    open('/tmp/mark', 'w').close()\n    return len(seen)\n"
+STATEFUL = "seen = []\ndef f():\n    seen.append(1)\n    open('/tmp/mark', 'w').close()\n    return len(seen)\n"
+
+
+def test_with_test_isolation_state_does_not_leak_between_tests(client):
     tests = [{"kind": "call", "function": "f", "expected": 1}] * 3
     tests.append({"kind": "assert", "code": "import os\nassert not os.path.exists('/tmp/mark')"})
-    assert client.score(code, tests).category == "passed"
+    assert client.score(STATEFUL, tests, isolation="test").category == "passed"
+
+
+def test_with_job_isolation_one_process_runs_the_tests_in_order(client):
+    """The default: the module is loaded once and its state carries from test to test."""
+    tests = [{"kind": "call", "function": "f", "expected": n} for n in (1, 2, 3)]
+    tests.append({"kind": "assert", "code": "import os\nassert os.path.exists('/tmp/mark') and len(seen) == 3"})
+    assert client.score(STATEFUL, tests).category == "passed"
+
+
+def test_with_job_isolation_a_test_that_ends_its_process_costs_only_itself(client):
+    """Each test after one that exited, crashed, hung or flooded its output gets a fresh process
+    (the module's state starts over), and each of those four gets its own verdict."""
+    code = (
+        "import os, signal, sys\nseen = []\n"
+        "def f(x):\n"
+        "    seen.append(x)\n"
+        "    if x == 'exit': os._exit(0)\n"
+        "    if x == 'crash': os.kill(os.getpid(), signal.SIGSEGV)\n"
+        "    if x == 'hang':\n        while True: pass\n"
+        "    if x == 'flood': sys.stdout.write('y' * 100_000)\n"
+        "    if x == 'warn': print('careful', file=sys.stderr)\n"
+        "    return len(seen)\n"
+    )
+    args = ["ok", "exit", "ok", "crash", "ok", "hang", "ok", "flood", "ok"]
+    tests = [{"kind": "call", "function": "f", "args": [x], "expected": 1} for x in args]
+    tests += [{"kind": "assert", "code": "f('warn')"}, {"kind": "assert", "code": "f('warn')\nassert False"}]
+    result = client.score(code, tests, limits={"test_time_s": 0.5, "output_kb": 16})
+    statuses = [t.status for t in result.tests]
+    assert statuses == [
+        *("passed", "error", "passed", "error", "passed", "timeout"),
+        *("passed", "output_limit", "passed", "passed", "failed"),
+    ]
+    assert result.tests[1].error.type == "EarlyExit" and "SIGSEGV" in result.tests[3].error.message
+    assert result.tests[10].stderr == "careful\n"  # its own, not the test's before it
+    assert all(t.extra["cpu_ms"] >= 0 and t.time_ms > 0 for t in result.tests)
 
 
 def test_timing_repeats_report_a_median(client):
@@ -152,6 +192,22 @@ def test_timing_repeats_report_a_median(client):
     assert test.status == "passed"
     assert test.extra["timing_runs"] == 5 and test.extra["cpu_ms"] > 0
     assert "cpu_spread" in test.extra
+
+
+def test_a_timed_job_runs_while_no_other_job_runs(service):
+    """Re-timed jobs hold the host's timing lock exclusively: no job of any sandbox overlaps one."""
+    code = "import time\ndef span():\n    start = time.time()\n    time.sleep(0.3)\n    return [start, time.time()]\n"
+    tests = [{"kind": "call", "function": "span", "expected": None}]
+    with service.client(retries=0) as client, ThreadPoolExecutor(8) as pool:
+        untimed = [pool.submit(client.score, code, tests, cache=False) for _ in range(4)]
+        time.sleep(0.1)  # ordering only: the timed job arrives while those run
+        timed = pool.submit(client.score, code, tests, timing_repeats=2, cache=False)
+        untimed += [pool.submit(client.score, code, tests, cache=False) for _ in range(4)]
+        start, end = timed.result().tests[0].actual
+        spans = [f.result().tests[0].actual for f in untimed]
+    assert all(s_end <= start or s_start >= end for s_start, s_end in spans), (start, end, spans)
+    # without the lock the four sandboxes run side by side
+    assert any(a[0] < b[1] and b[0] < a[1] for a, b in zip(spans, spans[1:], strict=False))
 
 
 def test_sys_exit_and_friends_do_not_pass(client):

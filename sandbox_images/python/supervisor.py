@@ -1,7 +1,12 @@
 """Proctor's in-container supervisor: PID 1 of every Python sandbox.
 
-It reads one job per line (JSON) on stdin and answers one line on stdout. Each test runs in a
-fresh fork, so no test can change another's state, and this process never runs candidate code.
+It reads one job per line (JSON) on stdin and answers one line on stdout. This process never runs
+candidate code: tests run in forks of it. With `"isolation": "test"` each test gets a fresh fork,
+so no test can change another's state. With `"job"` (the service's default for `assert` and `call`
+tests) one fork loads the candidate once and runs the tests in order, each when we say go, so we
+time each test from outside (its wall time here, its CPU time from the fork's CPU clock); a test
+that ends that fork (timeout, crash, exit, output limit) costs only itself: the tests after it get
+a fresh fork. Re-timed jobs (`timing_repeats` > 1) always use a fresh fork per run.
 
 A fork costs mostly copy-on-write faults: every page of ours a test touches is copied. So this
 process stays small (no `secrets`, `statistics` or `hashlib`), and everything a test inherits
@@ -44,6 +49,7 @@ UNTOUCHED = {
 }
 IGNORED_SIGNALS = tuple(sorted(signal.valid_signals() - UNTOUCHED))
 RESULT_FD = 3
+GO_FD = 4  # `job` isolation: one byte from us starts the next test; end of file ends the fork
 SCRATCH_DIRS = ("/tmp", "/dev/shm")
 OOM_COUNTERS = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
 _oom_seen = 0  # the container's OOM-kill counter as of the last test
@@ -57,7 +63,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 TOKEN_LEN = 32
 _token = bytearray(TOKEN_LEN)
 # Bound before any candidate code runs, so rebinding `os.write` or `json.dumps` does not reach us.
-_write, _dumps = os.write, json.dumps
+_read, _write, _dumps = os.read, os.write, json.dumps
 
 
 def main() -> None:
@@ -128,33 +134,40 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def run_job(job: dict) -> dict:
-    """Run each test in its own fork. The first one also tells whether the code compiles: each
-    fork compiles the source before running any of it, so that report comes before candidate
-    code could forge one, and a pathological source can at worst kill that fork, not PID 1."""
-    limits = job["limits"]
+    """Run the tests in order, under the job's isolation. The first test run also tells whether
+    the code compiles: each fork compiles the source before running any of it, so that report
+    comes before candidate code could forge one, and a pathological source can at worst kill that
+    fork, not PID 1."""
+    limits, tests = job["limits"], job["tests"]
     budget_end = time.monotonic() + limits["time_s"]
+    shared = job.get("isolation") == "job" and int(job.get("timing_repeats", 1)) <= 1
     reply: dict = {"compile": {"ok": True, "error": None}, "tests": []}
     peak_kb = 0
     clean, stop = True, False
-    for test in job["tests"]:
+    while len(reply["tests"]) < len(tests):
+        i = len(reply["tests"])
         if stop:
             reply["tests"].append({"status": "skipped", "time_ms": 0.0})
             continue
-        remaining = budget_end - time.monotonic()
-        if remaining <= 0:
+        if budget_end - time.monotonic() <= 0:
             reply["tests"].append(
                 {"status": "timeout", "time_ms": 0.0, "error": _err("Timeout", "job time budget exhausted")}
             )
             continue
-        result = run_timed(job, test, limits, budget_end)
-        peak_kb = max(peak_kb, result.pop("memory_kb", 0))
-        clean &= result.pop("clean")
-        if result["status"] == "compile_error":  # no test runs: this one is skipped like the rest
-            reply["compile"] = {"ok": False, "error": result.get("error")}
-            result, stop = {"status": "skipped", "time_ms": 0.0}, True
-        reply["tests"].append(result)
-        if job.get("stop_on_first_failure") and result["status"] not in ("passed", "completed"):
-            stop = True
+        if shared and tests[i]["kind"] != "stdio":
+            end = next((j for j in range(i, len(tests)) if tests[j]["kind"] == "stdio"), len(tests))
+            results = run_batch(job, tests[i:end], limits, budget_end)
+        else:
+            results = [run_timed(job, tests[i], limits, budget_end)]
+        for result in results:
+            peak_kb = max(peak_kb, result.pop("memory_kb", 0))
+            clean &= result.pop("clean")
+            if result["status"] == "compile_error":  # no test runs: this one is skipped like the rest
+                reply["compile"] = {"ok": False, "error": result.get("error")}
+                result, stop = {"status": "skipped", "time_ms": 0.0}, True
+            reply["tests"].append(result)
+            if job.get("stop_on_first_failure") and result["status"] not in ("passed", "completed"):
+                stop = True
     reply["peak_memory_kb"] = peak_kb
     reply["clean"] = clean
     reply["supervisor_cpu_s"] = round(sum(os.times()[:2]), 3)
@@ -184,12 +197,91 @@ def run_timed(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
 
 
 def run_test(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
-    timeout = min(limits["test_time_s"], max(budget_end - time.monotonic(), 0.001))
+    """One test in a fresh fork (`test` isolation)."""
+    timeout = _test_timeout(limits, budget_end)
     stdin = test.get("stdin", "").encode() if test["kind"] == "stdio" else b""
     nonce = os.urandom(16).hex()
     res = run_child(lambda: _test_child(job["code"], test, nonce), limits, timeout, stdin)
+    return _outcome(res, test, limits, timeout, nonce)
+
+
+def run_batch(job: dict, tests: list[dict], limits: dict, budget_end: float) -> list[dict]:
+    """`job` isolation: one fork loads the candidate and runs `tests` in order, one record each.
+
+    Returns the results of a prefix of `tests`, at least one: it stops after a test that ended
+    the fork (the caller starts a fresh one for the rest), a compile error, a failure under
+    `stop_on_first_failure`, or when the job's budget is spent. Each test's wall time is measured
+    here from its go to its record, its CPU time from the fork's CPU clock while it waits for
+    the next go, so neither comes from the candidate's own process."""
+    nonce = os.urandom(16).hex()
+    go_r, go_w = os.pipe()
+    child = Child(lambda: _batch_child(job["code"], tests, nonce), limits, budget_end - time.monotonic(), b"", go_r)
+    os.close(go_r)
+    clock = _cpu_clock(child.pid)
+    cap = limits["output_kb"] * 1024
+    results: list[dict] = []
+    failure = None
+    while len(results) < len(tests) and failure is None:
+        test = tests[len(results)]
+        timeout = _test_timeout(limits, budget_end)
+        if results and budget_end <= time.monotonic():
+            break
+        child.reset_output()
+        start, cpu_start = time.perf_counter(), _cpu_seconds(clock)
+        with contextlib.suppress(BrokenPipeError):  # it has ended: the wait below says how
+            os.write(go_w, b"g")
+        failure = child.wait_record(time.monotonic() + timeout, cap)
+        res = {"time_ms": round((time.perf_counter() - start) * 1000, 3), "stderr": bytes(child.err)}
+        if failure is not None:
+            break
+        record, record_ok, record_error = child.take_record(len(results), nonce)
+        cpu_ms = max(_cpu_seconds(clock) - cpu_start, 0.0) * 1000
+        res.update(status="exited", exit_code=0, signal=None, cpu_ms=round(cpu_ms, 3), oom_killed=False)
+        res.update(record=record, record_ok=record_ok, record_error=record_error)
+        results.append(_outcome(res, test, limits, timeout, nonce))
+        if results[-1]["status"] == "compile_error" or not record_ok:
+            break
+        if job.get("stop_on_first_failure") and results[-1]["status"] not in ("passed", "completed"):
+            break
+    os.close(go_w)
+    clean = child.finish()
+    rusage = child.rusage
+    if failure is not None:
+        res.update(status=failure, exit_code=None, signal=None, record=None, record_ok=False, record_error=None)
+        if failure == "ended":
+            res.update(child.exit_info())
+        cpu_s = (rusage.ru_utime + rusage.ru_stime) if rusage else cpu_start
+        res["cpu_ms"] = round(max(cpu_s - cpu_start, 0.0) * 1000, 3)
+        res["oom_killed"] = _new_oom_kill()
+        results.append(_outcome(res, test, limits, timeout, nonce))
+    results[-1].update(memory_kb=rusage.ru_maxrss if rusage else 0, clean=clean)
+    return results
+
+
+def _cpu_clock(pid: int) -> int | None:
+    """The id of the clock that counts `pid`'s CPU time (all its threads): readable from here,
+    unlike anything the child could report about itself."""
+    clock = ctypes.c_int()
+    return clock.value if _libc.clock_getcpuclockid(pid, ctypes.byref(clock)) == 0 else None
+
+
+def _cpu_seconds(clock: int | None) -> float:
+    if clock is None:
+        return 0.0
+    try:
+        return time.clock_gettime(clock)
+    except OSError:
+        return 0.0
+
+
+def _test_timeout(limits: dict, budget_end: float) -> float:
+    return min(limits["test_time_s"], max(budget_end - time.monotonic(), 0.001))
+
+
+def _outcome(res: dict, test: dict, limits: dict, timeout: float, nonce: str) -> dict:
+    """A test's result from how its run ended (`res`: what the supervisor saw)."""
     result = {"status": res["status"], "time_ms": res["time_ms"], "cpu_ms": res["cpu_ms"]}
-    result["memory_kb"], result["clean"] = res["memory_kb"], res["clean"]
+    result["memory_kb"], result["clean"] = res.get("memory_kb", 0), res.get("clean", True)
     stderr = res["stderr"].decode("utf-8", "replace")
     record = res["record"] if res["record_ok"] else None
     if res["status"] == "exited":
@@ -209,7 +301,7 @@ def run_test(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
     return result
 
 
-def _judge_exit(kind: str, record: dict | None, exit_code: int, nonce: str) -> dict:
+def _judge_exit(kind: str, record: dict | None, exit_code: int | None, nonce: str) -> dict:
     """Turn a child that exited by itself into a status; only a nonce-bearing record counts."""
     if record is not None and record.get("nonce") == nonce:
         status = record["status"]
@@ -244,75 +336,135 @@ def run_child(target, limits: dict, timeout: float, stdin: bytes) -> dict:
     After the child ends, every other process in the container is killed, so nothing a test
     started (daemons, double forks, setsid) outlives it.
     """
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    res_r, res_w = os.pipe()
-    in_fd = os.memfd_create("stdin")
-    os.write(in_fd, stdin)
-    os.lseek(in_fd, 0, os.SEEK_SET)
-    start = time.perf_counter()
-    gc.freeze()  # in the fork, ours stay out of every collection; here they are thawed at once
-    try:
-        pid = os.fork()
-    except BaseException:
-        gc.unfreeze()
-        raise
-    if pid == 0:
-        _become_child(target, limits, timeout, in_fd, out_w, err_w, res_w)
-    gc.unfreeze()
-    for fd in (out_w, err_w, res_w, in_fd):
-        os.close(fd)
+    child = Child(target, limits, timeout, stdin)
     output_cap = limits["output_kb"] * 1024
-    bufs = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray()}
     deadline = time.monotonic() + timeout
-    status, wait_status, rusage = None, None, None
-    open_fds = set(bufs)
-    while wait_status is None:
-        left = deadline - time.monotonic()
-        if left <= 0:
+    status = None
+    while child.wait_status is None:
+        if not child.pump(deadline):
             status = "timeout"
             break
-        readable, _, _ = select.select([*open_fds, _wake_r], [], [], left)
-        for fd in readable:
-            if fd == _wake_r:
-                _drain(_wake_r)
-                continue
-            if not _read_into(fd, bufs[fd]):
-                open_fds.discard(fd)
-        if len(bufs[out_r]) + len(bufs[err_r]) > output_cap or len(bufs[res_r]) > MAX_RECORD_BYTES:
+        if len(child.out) + len(child.err) > output_cap or len(child.res) > MAX_RECORD_BYTES:
             status = "output_limit"
             break
-        got, wait_status, rusage = os.wait4(pid, os.WNOHANG)
-        if got == 0:
-            wait_status = None
-    elapsed_ms = (time.perf_counter() - start) * 1000
-    killed_rusage = kill_everything(pid if wait_status is None else None)
-    rusage = rusage or killed_rusage
-    for fd in open_fds:
-        while _read_into(fd, bufs[fd], limit=output_cap + MAX_RECORD_BYTES):
-            pass
-    for fd in bufs:
-        os.close(fd)
-    clean = reset_scratch()
+    elapsed_ms = (time.perf_counter() - child.started) * 1000
+    clean = child.finish()
+    rusage = child.rusage
     result = {
+        "status": status,
         "time_ms": round(elapsed_ms, 3),
         "cpu_ms": round((rusage.ru_utime + rusage.ru_stime) * 1000, 3) if rusage else 0.0,
         "memory_kb": rusage.ru_maxrss if rusage else 0,
         "clean": clean,
-        "stdout": bytes(bufs[out_r][:output_cap]),
-        "stderr": bytes(bufs[err_r][:output_cap]),
+        "stdout": bytes(child.out[:output_cap]),
+        "stderr": bytes(child.err[:output_cap]),
         "exit_code": None,
         "signal": None,
     }
-    result.update(_parse_records(bytes(bufs[res_r])))
+    result.update(_parse_records(bytes(child.res)))
     result["oom_killed"] = _new_oom_kill()
     if status is None:
-        if os.WIFSIGNALED(wait_status):
-            status, result["signal"] = "signaled", os.WTERMSIG(wait_status)
-        else:
-            status, result["exit_code"] = "exited", os.WEXITSTATUS(wait_status)
-    result["status"] = status
+        result.update(child.exit_info())
     return result
+
+
+class Child:
+    """A forked test process and what it writes: stdout, stderr and result records (fd 3)."""
+
+    def __init__(self, target, limits: dict, timeout: float, stdin: bytes, go_fd: int | None = None):
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        res_r, res_w = os.pipe()
+        in_fd = os.memfd_create("stdin")
+        os.write(in_fd, stdin)
+        os.lseek(in_fd, 0, os.SEEK_SET)
+        self.started = time.perf_counter()
+        gc.freeze()  # in the fork, ours stay out of every collection; here they are thawed at once
+        try:
+            pid = os.fork()
+        except BaseException:
+            gc.unfreeze()
+            raise
+        if pid == 0:
+            _become_child(target, limits, timeout, in_fd, out_w, err_w, res_w, go_fd)
+        gc.unfreeze()
+        for fd in (out_w, err_w, res_w, in_fd):
+            os.close(fd)
+        self.pid = pid
+        self.out, self.err, self.res = bytearray(), bytearray(), bytearray()
+        self._bufs = {out_r: self.out, err_r: self.err, res_r: self.res}
+        self._open = set(self._bufs)
+        self.wait_status: int | None = None
+        self.rusage = None
+
+    def pump(self, deadline: float) -> bool:
+        """Take what arrives until something does, the child ends, or `deadline`; False past it."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        self._read_ready(left)
+        got, status, rusage = os.wait4(self.pid, os.WNOHANG)
+        if got:
+            self.wait_status, self.rusage = status, rusage
+        return True
+
+    def _read_ready(self, timeout: float) -> bool:
+        """Read once from each pipe that has data (or ends); whether any did."""
+        readable, _, _ = select.select([*self._open, _wake_r], [], [], timeout)
+        for fd in readable:
+            if fd == _wake_r:
+                _drain(_wake_r)
+            elif not _read_into(fd, self._bufs[fd]):
+                self._open.discard(fd)
+        return any(fd != _wake_r for fd in readable)
+
+    def reset_output(self) -> None:
+        """A new test starts: its output limit and its stderr count from here."""
+        self.out.clear()
+        self.err.clear()
+
+    def wait_record(self, deadline: float, output_cap: int) -> str | None:
+        """Wait for the running test's record: None once one is here, else why not: "timeout",
+        "output_limit", or "ended" (the child is gone without one)."""
+        while b"\n" not in self.res:
+            if len(self.out) + len(self.err) > output_cap or len(self.res) > MAX_RECORD_BYTES:
+                return "output_limit"
+            if self.wait_status is not None:
+                if not self._read_ready(0):  # nothing more of what it wrote before it ended
+                    return "ended"
+            elif not self.pump(deadline):
+                return "timeout"
+        return None
+
+    def take_record(self, index: int, nonce: str) -> tuple[dict | None, bool, str | None]:
+        """The running test's record, checked: (record, well formed, why not)."""
+        line, _, rest = bytes(self.res).partition(b"\n")
+        self.res.clear()
+        if rest:  # the child waits for our go after each record, so nothing else may follow it
+            return None, False, "more than one result record"
+        parsed = _parse_records(line)
+        record = parsed["record"]
+        if record is not None and (record.get("i") != index or record.get("nonce") != nonce):
+            return None, False, "a result record that is not this test's"
+        return record, parsed["record_ok"], parsed["record_error"]
+
+    def exit_info(self) -> dict:
+        """How a child that ended by itself ended: a signal or an exit code."""
+        if os.WIFSIGNALED(self.wait_status):
+            return {"status": "signaled", "signal": os.WTERMSIG(self.wait_status), "exit_code": None}
+        return {"status": "exited", "exit_code": os.WEXITSTATUS(self.wait_status), "signal": None}
+
+    def finish(self) -> bool:
+        """Kill the child and everything it started, take the rest of its output, empty the
+        scratch space; False when that could not be done (the sandbox is then recycled)."""
+        rusage = kill_everything(self.pid if self.wait_status is None else None)
+        self.rusage = self.rusage or rusage
+        for fd in self._open:
+            while _read_into(fd, self._bufs[fd]):
+                pass
+        for fd in self._bufs:
+            os.close(fd)
+        return reset_scratch()
 
 
 def _new_oom_kill() -> bool:
@@ -428,7 +580,7 @@ def _drain(fd: int) -> None:
 # ---------------------------------------------------------------- the child side
 
 
-def _become_child(target, limits: dict, timeout: float, in_fd: int, out_w: int, err_w: int, res_w: int):
+def _become_child(target, limits: dict, timeout: float, in_fd, out_w, err_w, res_w, go_fd=None):
     """Runs in the fork: rewire fds, drop to the test's limits, run, and never return."""
     _token[:] = bytes(TOKEN_LEN)  # this fork's copy of the reply token, gone before any candidate code
     try:
@@ -440,7 +592,9 @@ def _become_child(target, limits: dict, timeout: float, in_fd: int, out_w: int, 
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
         os.dup2(res_w, RESULT_FD)
-        os.closerange(RESULT_FD + 1, 1 << 16)
+        if go_fd is not None:
+            os.dup2(go_fd, GO_FD)
+        os.closerange(RESULT_FD + 1 if go_fd is None else GO_FD + 1, 1 << 16)
         cpu = math.ceil(timeout) + 1
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
         mem = (limits["memory_mb"] + AS_OVERHEAD_MB) << 20
@@ -452,13 +606,17 @@ def _become_child(target, limits: dict, timeout: float, in_fd: int, out_w: int, 
     _finish(record)
 
 
-def _finish(record: dict | None) -> None:
+def _flush_streams() -> None:
     # Plain try/except, not contextlib: candidate code has run in this process and may have patched it.
     for stream in (sys.stdout, sys.stderr):
         try:  # noqa: SIM105
             stream.flush()
         except BaseException:
             pass
+
+
+def _finish(record: dict | None) -> None:
+    _flush_streams()
     if record is not None:
         try:
             _write(RESULT_FD, _dumps(record, separators=(",", ":")).encode() + b"\n")
@@ -467,43 +625,83 @@ def _finish(record: dict | None) -> None:
     os._exit(0 if record is None or record.get("status") in ("passed", "returned", "exited") else 1)
 
 
-def _test_child(code: str, test: dict, nonce: str) -> dict | None:
+def _test_child(code: str, test: dict, nonce: str) -> dict:
+    """`test` isolation: compile, load and run the candidate for this one test."""
     kind = test["kind"]
-    name = "__main__" if kind == "stdio" else "solution"
-    module = types.ModuleType(name)
-    module.__file__ = "main.py"
-    namespace = module.__dict__
-    sys.modules[name] = module
-    sys.argv = ["main.py"]
+    compiled, record = _compile(code)
+    if record is None:
+        namespace = _module("__main__" if kind == "stdio" else "solution")
+        record = _guarded(kind, _load_and_run, compiled, namespace, test)
+    record["nonce"] = nonce
+    return record
+
+
+def _batch_child(code: str, tests: list[dict], nonce: str) -> None:
+    """`job` isolation: compile and load the candidate once, then run each test when the
+    supervisor says go, writing one record per test (loading counts as part of the first test;
+    if it failed, every test reports that failure, as each would have in its own fork)."""
+    compiled, failed = _compile(code)
+    namespace = _module("solution")
+    for i, test in enumerate(tests):
+        if not _read(GO_FD, 1):
+            return None
+        if failed is None and i == 0:
+            failed = _guarded(test["kind"], exec, compiled, namespace)
+        record = dict(failed) if failed is not None else _guarded(test["kind"], _run_loaded, namespace, test)
+        record.update(i=i, nonce=nonce)
+        _flush_streams()
+        _write(RESULT_FD, _dumps(record, separators=(",", ":")).encode() + b"\n")
+    return None
+
+
+def _compile(code: str) -> tuple[types.CodeType | None, dict | None]:
+    """The compiled candidate, or a compile_error record."""
     try:
-        compiled = compile(code, "<candidate>", "exec")
+        return compile(code, "<candidate>", "exec"), None
     except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
         line = exc.lineno if isinstance(exc, SyntaxError) else None
-        return {"status": "compile_error", "error": _err(type(exc).__name__, _safe_str(exc), line), "nonce": nonce}
+        return None, {"status": "compile_error", "error": _err(type(exc).__name__, _safe_str(exc), line)}
+
+
+def _module(name: str) -> dict:
+    """A fresh module for the candidate, importable by its name; its namespace."""
+    module = types.ModuleType(name)
+    module.__file__ = "main.py"
+    sys.modules[name] = module
+    sys.argv = ["main.py"]
+    return module.__dict__
+
+
+def _load_and_run(compiled: types.CodeType, namespace: dict, test: dict) -> dict:
+    exec(compiled, namespace)
+    return _run_loaded(namespace, test)
+
+
+def _run_loaded(namespace: dict, test: dict) -> dict:
+    kind = test["kind"]
+    if kind == "assert":
+        exec(compile(test["code"], "<test>", "exec"), namespace)
+        return {"status": "passed"}
+    if kind == "call":
+        return _returned(namespace[test["function"]](*test.get("args", []), **test.get("kwargs", {})))
+    return {"status": "exited"}
+
+
+def _guarded(kind: str, step, *args) -> dict | None:
+    """`step(*args)`'s record, or the record of the exception that ended it."""
     try:
-        exec(compiled, namespace)
-        if kind == "assert":
-            exec(compile(test["code"], "<test>", "exec"), namespace)
-            record = {"status": "passed"}
-        elif kind == "call":
-            value = namespace[test["function"]](*test.get("args", []), **test.get("kwargs", {}))
-            record = _returned(value)
-        else:
-            record = {"status": "exited"}
+        return step(*args)
     except SystemExit as exc:
         code_ = exc.code
         if kind == "stdio" and code_ in (None, 0):
-            record = {"status": "exited"}
-        else:
-            record = {"status": "error", "error": _err("SystemExit", _safe_str(code_), _candidate_line(exc))}
+            return {"status": "exited"}
+        return {"status": "error", "error": _err("SystemExit", _safe_str(code_), _candidate_line(exc))}
     except AssertionError as exc:
-        record = {"status": "failed", "error": _err("AssertionError", _safe_str(exc), _candidate_line(exc))}
+        return {"status": "failed", "error": _err("AssertionError", _safe_str(exc), _candidate_line(exc))}
     except MemoryError as exc:
-        record = {"status": "memory_limit", "error": _err("MemoryError", _safe_str(exc), _candidate_line(exc))}
+        return {"status": "memory_limit", "error": _err("MemoryError", _safe_str(exc), _candidate_line(exc))}
     except BaseException as exc:
-        record = {"status": "error", "error": _err(_type_name(exc), _safe_str(exc), _candidate_line(exc))}
-    record["nonce"] = nonce
-    return record
+        return {"status": "error", "error": _err(_type_name(exc), _safe_str(exc), _candidate_line(exc))}
 
 
 def _returned(value) -> dict:

@@ -1,7 +1,7 @@
 """The verdict cache: a resubmitted submission is answered from Redis without running again.
 
 The key covers everything that can change a verdict: the whole resolved request (language, code,
-tests with their expected values, limits after clamping, reward scheme, stop_on_first_failure,
+tests with their expected values, limits after clamping, reward scheme, stop_on_first_failure, isolation,
 timing_repeats) and the sandboxes that run it (image digest and container runtime). Workers
 write, gateways read.
 """

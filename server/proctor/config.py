@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     cpus: float = 1.0
     pids_limit: int = 64
     tmpfs_mb: int = 64
+    # Re-timed jobs run alone on the host (worker/timing_lock.py); every worker of a host must see
+    # the same file. Empty: timed jobs run beside others.
+    timing_lock: str = "/tmp/proctor-timing.lock"
 
     default_time_s: float = 10.0
     max_time_s: float = 60.0

@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+Isolation = Literal["job", "test"]
 Category = Literal["compile_error", "runtime_error", "wrong_answer", "partial", "passed"]
 TestStatus = Literal["passed", "failed", "error", "timeout", "memory_limit", "output_limit", "skipped"]
 RewardScheme = Literal["pass_rate", "binary", "coderl", "rltf"]
@@ -56,6 +57,12 @@ class ScoreRequest(Strict):
     reward: RewardScheme = "pass_rate"
     timing_repeats: int = Field(1, ge=1)
     cache: bool = Field(True, description="answer from the verdict cache when possible (extension)")
+    isolation: Isolation = Field(
+        "job",
+        description="`job`: one process loads the code and runs the assert/call tests in order, a fresh one "
+        "after any test that ends it; `test`: a fresh process per test, so no test sees another's state. "
+        "stdio tests and re-timed jobs (timing_repeats > 1) always get a fresh process per run (extension)",
+    )
 
 
 class BatchRequest(Strict):

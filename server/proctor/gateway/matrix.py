@@ -1,11 +1,10 @@
 """Every code against every test on the workers: one submission per code, carrying all the tests.
 
-Cells are isolated by the supervisor: each test runs in a fresh fork of the trusted PID 1, which
-kills whatever the test left behind and empties the scratch mounts before the next one, and the
-compile check runs once per code. Loading the candidate is deliberately not shared between cells
-(each cell executes the module in its own fork): a process that had loaded it would be
-candidate-controlled, while every cell's status, time and CPU time must come from the supervisor,
-which can only wait4 its own children.
+Cells are isolated by the supervisor (`"isolation": "test"`): each test runs in a fresh fork of
+the trusted PID 1, which kills whatever the test left behind and empties the scratch mounts
+before the next one, and the compile check runs once per code. Loading the candidate is
+deliberately not shared between cells (the default `job` isolation would share it): a cell's
+result must not depend on which cells ran before it in the same process.
 
 One cell could still reach another through the submission's shared `time_s` budget: tests after a
 slow one would be cut with "job time budget exhausted". Those cells are run again, in a follow-up
@@ -38,6 +37,7 @@ def admit(body: MatrixRequest | RankRequest, timing_repeats: int, settings: Sett
         limits=body.limits,
         timing_repeats=timing_repeats,
         cache=body.cache,
+        isolation="test",
     )
     base = resolve(request, settings)
     for i, code in enumerate(codes):

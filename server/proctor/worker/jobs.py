@@ -4,6 +4,7 @@ Expected values never leave this process: the sandbox gets tests without `expect
 and the comparison happens here, where candidate code cannot reach.
 """
 
+import contextlib
 import logging
 import secrets
 import time
@@ -16,6 +17,7 @@ from proctor import cache, keys
 from proctor.limits import outer_budget
 from proctor.verdict import summarize
 from proctor.worker.sandbox import SandboxDied, SandboxError, SandboxPool, SandboxTampered, SandboxTimeout
+from proctor.worker.timing_lock import TimingLock
 
 log = logging.getLogger(__name__)
 SUPERVISOR_FIELDS = {
@@ -28,11 +30,13 @@ SUPERVISOR_FIELDS = {
 class _State:
     pool: SandboxPool | None = None
     executor: ThreadPoolExecutor | None = None
+    timing: TimingLock | None = None
 
 
-def install(pool: SandboxPool) -> None:
-    """Give this process's jobs their sandboxes (called once by the worker at start)."""
-    _State.pool = pool
+def install(pool: SandboxPool, timing: TimingLock | None) -> None:
+    """Give this process's jobs their sandboxes and the host's timing lock (None: timed jobs run
+    beside others); called once by the worker at start."""
+    _State.pool, _State.timing = pool, timing
     _State.executor = ThreadPoolExecutor(pool.size, thread_name_prefix="sandbox")
 
 
@@ -76,6 +80,7 @@ def score_item(item: dict) -> dict:
     job["tests"] = [{k: t[k] for k in SUPERVISOR_FIELDS[t["kind"]] if k in t} for t in request["tests"]]
     job["stop_on_first_failure"] = request["stop_on_first_failure"]
     job["timing_repeats"] = request["timing_repeats"]
+    job["isolation"] = request["isolation"]
     budget = outer_budget(request["limits"])
     for attempt in (1, 2):
         try:
@@ -107,8 +112,11 @@ def _run_on_sandbox(job: dict, budget: float) -> dict:
     box = pool.acquire(timeout=budget)
     healthy = False
     token = secrets.token_hex(16)
+    timing = _State.timing
+    held = timing.held(exclusive=job["timing_repeats"] > 1) if timing else contextlib.nullcontext()
     try:
-        raw = box.run(job, token, time.monotonic() + budget)
+        with held:
+            raw = box.run(job, token, time.monotonic() + budget)
         if raw.get("token") != token or not _well_formed(raw, job):
             raise SandboxTampered("a reply without the job's token")
         healthy = bool(raw.get("clean")) and raw.get("supervisor_cpu_s", 0) < 600

@@ -20,6 +20,7 @@ from proctor import keys
 from proctor.config import Settings
 from proctor.worker import jobs
 from proctor.worker.sandbox import SandboxPool
+from proctor.worker.timing_lock import TimingLock
 
 log = logging.getLogger(__name__)
 HEARTBEAT_S = 1.0
@@ -83,7 +84,7 @@ def run_worker(settings: Settings, slots: int | None = None) -> None:
     slots = slots or settings.slots
     connection = Redis.from_url(settings.redis_url)
     pool = SandboxPool(settings, slots)
-    jobs.install(pool)
+    jobs.install(pool, TimingLock(settings.timing_lock) if settings.timing_lock else None)
     name = f"{socket.gethostname()}.{os.getpid()}"
     pool_info = {
         "name": name,
