@@ -70,7 +70,7 @@ def test_a_job_whose_worker_dies_twice_is_an_explicit_error(redis_server):
 
         def runs_on(proc: subprocess.Popen, job_id: str) -> bool:
             job = queue.fetch_job(job_id)
-            return job.get_status() == "started" and job.worker_name == f"{socket.gethostname()}.{proc.pid}"
+            return job.get_status() == "started" and job.worker_name.startswith(f"{socket.gethostname()}.{proc.pid}.")
 
         try:
             thread, box = in_background(lambda: httpx.post(f"{svc.url}/v1/score", json=sleepy(20), timeout=300))

@@ -21,11 +21,11 @@ class Settings(BaseSettings):
 
     image: str = "proctor-python:latest"
     runtime: str = "runc"
-    # A worker runs one RQ job (a chunk of submissions) at a time and a chunk waits for its slowest
-    # item, so several single-sandbox processes keep a sleeping submission from idling other
-    # sandboxes (measured in benchmarks/README.md).
-    workers: int = Field(default_factory=lambda: 6 * (os.cpu_count() or 1))
-    slots: int = 1
+    # A worker process serves `slots` sandboxes, one RQ worker thread each, so a sleeping job holds
+    # one sandbox while the others keep working; several processes spread the workers' own CPU
+    # work over the cores (measured in benchmarks/README.md).
+    workers: int = Field(default_factory=lambda: 2 * (os.cpu_count() or 1))
+    slots: int = 8
     recycle_after: int = 500
     cpus: float = 1.0
     pids_limit: int = 64

@@ -88,7 +88,7 @@ class Dispatcher:
 
     def _admit(self, count: int) -> tuple[int, list[str]]:
         """Refuse early when nothing can run the work or the queue is over its bound; returns the
-        live sandbox slots and what they run (image digest and runtime, both part of a verdict)."""
+        chunks to split work into and what runs it (image digest and runtime, both part of a verdict)."""
         try:
             workers = self.live_workers()
             queued = self.queue.count
@@ -99,19 +99,23 @@ class Dispatcher:
         if queued + count > self.settings.queue_max:
             raise ApiError(429, "queue_full", f"{queued} jobs are already queued", retry_after_s=5)
         sandboxes = sorted({f"{w.get('image_id')}/{w.get('runtime')}" for w in workers})
-        return sum(w.get("slots", 1) for w in workers), sandboxes
+        # A worker process spreads a chunk's items over all its sandboxes, so a chunk need not be
+        # one sandbox's share: one per two sandboxes, and at least one per process, keeps every
+        # process busy while sparing RQ's bookkeeping (several Redis round trips per job).
+        chunks = max(len(workers), sum(w.get("slots", 1) for w in workers) // 2)
+        return chunks, sandboxes
 
     def _admit_and_look_up(self, requests: list[dict]) -> tuple[int, list[str | None], list[bytes | None]]:
         """One trip off the event loop: admission, then the cache keys and their stored verdicts."""
-        slots, sandboxes = self._admit(len(requests))
+        chunks, sandboxes = self._admit(len(requests))
         ttl = self.settings.cache_ttl_s
         keys_ = [cache_key(r, sandboxes) if ttl and r.get("cache", True) else None for r in requests]
         wanted = [k for k in keys_ if k]
         found = dict(zip(wanted, self.redis.mget(wanted), strict=True)) if wanted else {}
-        return slots, keys_, [found.get(k) if k else None for k in keys_]
+        return chunks, keys_, [found.get(k) if k else None for k in keys_]
 
-    def _enqueue(self, items: list[dict], slots: int) -> None:
-        chunk = max(1, min(MAX_CHUNK, math.ceil(len(items) / (slots * 2))))
+    def _enqueue(self, items: list[dict], chunks: int) -> None:
+        chunk = max(1, min(MAX_CHUNK, math.ceil(len(items) / chunks)))
         jobs = []
         for start in range(0, len(items), chunk):
             part = items[start : start + chunk]
@@ -135,7 +139,7 @@ class Dispatcher:
 
     async def submit(self, requests: list[dict]) -> list[asyncio.Future]:
         """Enqueue resolved requests (split so all workers share them); one future per request."""
-        slots, cache_keys, hits = await run_in_threadpool(self._admit_and_look_up, requests)
+        chunks, cache_keys, hits = await run_in_threadpool(self._admit_and_look_up, requests)
         loop = asyncio.get_running_loop()
         now = time.time()
         batch = uuid.uuid4().hex
@@ -158,7 +162,7 @@ class Dispatcher:
         if not items:
             return futures
         try:
-            await run_in_threadpool(self._enqueue, items, slots)
+            await run_in_threadpool(self._enqueue, items, chunks)
         except ApiError:
             for item in items:
                 self._pending.pop((item["rid"], item["i"]), None)

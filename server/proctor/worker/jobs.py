@@ -41,8 +41,10 @@ def install(pool: SandboxPool, timing: TimingLock | None) -> None:
 
 
 def run_chunk(reply_to: str, items: list[dict]) -> list[dict]:
-    """Score every item, pushing each reply as soon as it is ready; the return value is a summary
-    kept in RQ's result registry."""
+    """Score every item on this process's sandboxes, pushing each reply as soon as it is ready;
+    the return value is a summary kept in RQ's result registry. Items of every chunk the process
+    holds share its sandboxes first come, first served, so a sleeping item holds one sandbox,
+    not the rest of its chunk."""
     redis: Redis = get_current_job().connection
 
     def one(item: dict) -> dict:

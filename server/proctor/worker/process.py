@@ -1,12 +1,16 @@
-"""One worker process: an RQ worker that owns a pool of warm sandboxes.
+"""One worker process: a pool of warm sandboxes, each served by an RQ worker in a thread of its own.
 
 RQ's `SimpleWorker` runs jobs in-process (no fork per job), which is what lets the containers stay
-warm across jobs. A heartbeat thread keeps the running job's RQ heartbeat short-lived, so a worker
-that dies is noticed within seconds and its job retried, and it advertises the pool to the gateway.
+warm across jobs. One RQ worker per sandbox, all in one process, means a job that sleeps holds
+only its own sandbox: the process's other sandboxes keep taking jobs, while their RQ workers
+share one interpreter (tens of MB) instead of a process each. A heartbeat thread keeps every
+running job's RQ heartbeat short-lived, so a process that dies is noticed within seconds and its
+jobs retried, and it advertises the pool to the gateway.
 """
 
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -14,6 +18,7 @@ import time
 import orjson
 from redis import Redis
 from rq import Queue, SimpleWorker
+from rq.timeouts import TimerDeathPenalty
 from rq.worker import WorkerStatus
 
 from proctor import keys
@@ -26,66 +31,63 @@ log = logging.getLogger(__name__)
 HEARTBEAT_S = 1.0
 REGISTRATION_TTL_S = 5.0
 JOB_HEARTBEAT_TTL_S = 6
+STOP_GRACE_S = 10.0
+MAINTENANCE_S = 3.0
 
 
 class ProctorWorker(SimpleWorker):
-    """A SimpleWorker whose running job is heartbeated from a thread."""
+    """A SimpleWorker that runs in a thread: the process owns the signals (SIGALRM-based job
+    timeouts only reach the main thread, so the timeout is a timer), and its running job is
+    heartbeated from the process's heartbeat thread."""
 
+    death_penalty_class = TimerDeathPenalty
     max_connection_wait_time = 2.0  # back in service within seconds of Redis returning
 
-    def __init__(self, *args, pool_info: dict, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.pool_info = pool_info
-        queue = self.queues[0].name
-        self._zset, self._info = keys.workers_zset(queue), keys.worker_info(queue)
-        self._current: tuple | None = None
-        self._stop = threading.Event()
-        self._beat = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
+        self.current: tuple | None = None
+
+    def _install_signal_handlers(self) -> None:
+        """Signals belong to the process (run_worker), which stops every worker thread."""
+
+    @property
+    def should_run_maintenance_tasks(self) -> bool:
+        """Never in a worker thread: run_worker runs RQ's maintenance in the main thread, because
+        RQ runs the failure callbacks of abandoned jobs under a SIGALRM timeout."""
+        return False
 
     def execute_job(self, job, queue) -> None:
         execution = self.prepare_execution(job)
-        self._current = (job, execution)
+        self.current = (job, execution)
         try:
             self.perform_job(job, queue, execution)
         finally:
-            self._current = None
+            self.current = None
         self.set_state(WorkerStatus.IDLE)
 
     def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
         return JOB_HEARTBEAT_TTL_S
 
-    def work(self, *args, **kwargs) -> bool:
-        self._beat.start()
-        try:
-            return super().work(*args, **kwargs)
-        finally:
-            self._stop.set()
-            self.connection.zrem(self._zset, self.name)
-            self.connection.hdel(self._info, self.name)
-
-    def _heartbeat_loop(self) -> None:
-        info = orjson.dumps(self.pool_info)
-        while not self._stop.is_set():
-            try:
-                with self.connection.pipeline() as pipe:
-                    pipe.zadd(self._zset, {self.name: time.time() + REGISTRATION_TTL_S})
-                    pipe.hset(self._info, self.name, info)
-                    pipe.execute()
-                current = self._current
-                if current is not None:
-                    self.maintain_heartbeats(*current)
-            except Exception as exc:  # Redis away: keep beating, the registration lapses meanwhile
-                log.warning("heartbeat failed: %s", exc)
-            self._stop.wait(HEARTBEAT_S)
-
 
 def run_worker(settings: Settings, slots: int | None = None) -> None:
-    """Start the sandboxes, then serve the queue until stopped."""
+    """Start the sandboxes and one RQ worker thread per sandbox; serve until SIGTERM or SIGINT,
+    then let running jobs finish (up to STOP_GRACE_S) and remove the sandboxes."""
     slots = slots or settings.slots
-    connection = Redis.from_url(settings.redis_url)
     pool = SandboxPool(settings, slots)
     jobs.install(pool, TimingLock(settings.timing_lock) if settings.timing_lock else None)
     name = f"{socket.gethostname()}.{os.getpid()}"
+    workers = []
+    for i in range(slots):
+        connection = Redis.from_url(settings.redis_url)
+        queue = Queue(settings.queue_name, connection=connection)
+        workers.append(ProctorWorker([queue], connection=connection, name=f"{name}.{i}", worker_ttl=18))
+    threads = [
+        threading.Thread(target=w.work, kwargs={"with_scheduler": False, "logging_level": "WARNING"}, name=w.name)
+        for w in workers
+    ]
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
     pool_info = {
         "name": name,
         "slots": slots,
@@ -94,16 +96,51 @@ def run_worker(settings: Settings, slots: int | None = None) -> None:
         "runtime": settings.runtime,
         "languages": {"python": {"image": settings.image, "version": f"Python {pool.python_version}"}},
     }
-    worker = ProctorWorker(
-        [Queue(settings.queue_name, connection=connection)],
-        connection=connection,
-        name=name,
-        worker_ttl=18,
-        maintenance_interval=3,
-        pool_info=pool_info,
-    )
+    registry = Redis.from_url(settings.redis_url)
+    beat = threading.Thread(target=_heartbeat, args=(registry, settings.queue_name, pool_info, workers, stop))
+    beat.start()
+    for thread in threads:
+        thread.daemon = True  # one idle in a blocking dequeue must not hold up the exit
+        thread.start()
     log.info("worker %s ready with %d warm sandboxes (%s)", name, slots, settings.runtime)
     try:
-        worker.work(with_scheduler=False, logging_level="WARNING")
+        while not stop.wait(MAINTENANCE_S):
+            if not any(t.is_alive() for t in threads):  # every worker quit (e.g. Redis gone for good)
+                break
+            try:
+                workers[0].run_maintenance_tasks()  # abandoned jobs: retried, or reported lost
+            except Exception as exc:
+                log.warning("maintenance failed: %s", exc)
     finally:
+        stop.set()
+        for worker in workers:
+            worker._stop_requested = True  # RQ's flag: finish the running job, take no other
+        deadline = time.monotonic() + STOP_GRACE_S
+        while any(w.current for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        beat.join()
         pool.close()
+
+
+def _heartbeat(redis: Redis, queue: str, pool_info: dict, workers: list[ProctorWorker], stop: threading.Event):
+    """Advertise the pool to the gateway and keep each running job's RQ heartbeat short."""
+    zset, info_key = keys.workers_zset(queue), keys.worker_info(queue)
+    name, info = pool_info["name"], orjson.dumps(pool_info)
+    while not stop.is_set():
+        try:
+            with redis.pipeline() as pipe:
+                pipe.zadd(zset, {name: time.time() + REGISTRATION_TTL_S})
+                pipe.hset(info_key, name, info)
+                pipe.execute()
+            for worker in workers:
+                current = worker.current
+                if current is not None:
+                    worker.maintain_heartbeats(*current)
+        except Exception as exc:  # Redis away: keep beating, the registration lapses meanwhile
+            log.warning("heartbeat failed: %s", exc)
+        stop.wait(HEARTBEAT_S)
+    try:
+        redis.zrem(zset, name)
+        redis.hdel(info_key, name)
+    except Exception as exc:
+        log.warning("could not deregister %s: %s", name, exc)
