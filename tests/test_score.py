@@ -157,6 +157,16 @@ def test_with_job_isolation_one_process_runs_the_tests_in_order(client):
     assert client.score(STATEFUL, tests).category == "passed"
 
 
+def test_with_job_isolation_each_test_is_charged_its_own_cpu_time(client):
+    """Measured by the supervisor from the shared process's CPU clock, the last test's too (the
+    first one's includes loading the candidate)."""
+    code = "def work(n):\n    return sum(i * i for i in range(n))\n"
+    sizes = [10, 300_000, 10, 300_000, 10]
+    tests = [{"kind": "assert", "code": f"work({n})"} for n in sizes]
+    cpu = [t.extra["cpu_ms"] for t in client.score(code, tests).tests]
+    assert min(cpu[1], cpu[3]) > 10 * max(cpu[2], cpu[4]) and min(cpu) > 0, cpu
+
+
 def test_with_job_isolation_a_test_that_ends_its_process_costs_only_itself(client):
     """Each test after one that exited, crashed, hung or flooded its output gets a fresh process
     (the module's state starts over), and each of those four gets its own verdict."""
