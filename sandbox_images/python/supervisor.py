@@ -566,9 +566,9 @@ def _wipe_dir(path: str) -> bool:
     return ok
 
 
-def _read_into(fd: int, buf: bytearray, limit: int = 1 << 16) -> bool:
+def _read_into(fd: int, buf: bytearray) -> bool:
     try:
-        chunk = os.read(fd, min(limit, 1 << 16))
+        chunk = os.read(fd, 1 << 16)
     except BlockingIOError:
         return False
     if chunk:

@@ -81,8 +81,11 @@ def run_worker(settings: Settings, slots: int | None = None) -> None:
         connection = Redis.from_url(settings.redis_url)
         queue = Queue(settings.queue_name, connection=connection)
         workers.append(ProctorWorker([queue], connection=connection, name=f"{name}.{i}", worker_ttl=18))
+    # Daemons: one idle in a blocking dequeue must not hold up the exit.
     threads = [
-        threading.Thread(target=w.work, kwargs={"with_scheduler": False, "logging_level": "WARNING"}, name=w.name)
+        threading.Thread(
+            target=w.work, kwargs={"with_scheduler": False, "logging_level": "WARNING"}, name=w.name, daemon=True
+        )
         for w in workers
     ]
     stop = threading.Event()
@@ -100,7 +103,6 @@ def run_worker(settings: Settings, slots: int | None = None) -> None:
     beat = threading.Thread(target=_heartbeat, args=(registry, settings.queue_name, pool_info, workers, stop))
     beat.start()
     for thread in threads:
-        thread.daemon = True  # one idle in a blocking dequeue must not hold up the exit
         thread.start()
     log.info("worker %s ready with %d warm sandboxes (%s)", name, slots, settings.runtime)
     try:
