@@ -2,8 +2,9 @@
 
 The issue asks to measure before picking: JSON encoding (stdlib json vs orjson), the payload
 format of a queued chunk (pickle, RQ's default, vs orjson and msgpack), RQ's per-job fork (its
-forking `Worker` vs the `SimpleWorker` Proctor runs), and the event loop (asyncio vs uvloop) on the
-gateway's cheapest path, a cache hit. Micro-benchmarks report the best of several rounds, which
+forking `Worker` vs the `SimpleWorker` Proctor runs), the event loop (asyncio vs uvloop) on the
+gateway's cheapest path, a cache hit, and redis-py's protocol code (hiredis vs its pure-Python
+parser and packer) on a worker's reply. Micro-benchmarks report the best of several rounds, which
 repeats on a noisy machine; the event-loop figure is the best of three alternated medians. Prints a table
 and writes benchmarks/results/pieces.json.
 """
@@ -116,6 +117,31 @@ def worker_fork() -> dict:
     return {"fork_exit_ms_best": best, "fork_exit_ms_median": median}
 
 
+def redis_reply_us(url: str, hiredis: bool) -> float:
+    """A worker's reply to Redis (the pipeline `run_chunk` sends per item: the reply pushed, the
+    list's expiry, the verdict cached), in a fresh interpreter with or without hiredis: the
+    client's CPU time, since the wall time is mostly the round trip's wait."""
+    code = (
+        "import sys, time\n"
+        f"if not {hiredis}: sys.modules['hiredis'] = None  # redis-py falls back to pure Python\n"
+        "from redis import Redis\n"
+        f"redis = Redis.from_url({url!r})\n"
+        "reply, verdict = b'r' * 600, b'v' * 1500\n"
+        "def one():\n"
+        "    with redis.pipeline(transaction=False) as pipe:\n"
+        "        pipe.rpush('pieces:reply', reply); pipe.expire('pieces:reply', 60)\n"
+        "        pipe.set('pieces:verdict', verdict, ex=60); pipe.execute()\n"
+        "rounds = []\n"
+        "for _ in range(7):\n"
+        "    start = time.process_time()\n"
+        "    for _ in range(1000): one()\n"
+        "    rounds.append((time.process_time() - start) * 1000)\n"
+        "redis.delete('pieces:reply')\n"
+        "print(min(rounds))\n"
+    )
+    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+
+
 def cache_hit_latency(loop: str, env: dict, requests: int = 400) -> float:
     """Median client-side latency of a cache hit through a fresh gateway on `loop`."""
     port = free_port()
@@ -139,6 +165,7 @@ def cache_hit_latency(loop: str, env: dict, requests: int = 400) -> float:
 
 def report(results: dict) -> None:
     enc, q, fork, loops = results["encoding"], results["queue"], results["worker_fork"], results["event_loop"]
+    resp = results["redis_reply_us"]
     json_ratio = enc["json_dumps_loads_us"] / enc["orjson_dumps_loads_us"]
     alternatives = ", ".join(f"{name} {q[name]['us']:.1f} us, {q[name]['bytes']} B" for name in ("orjson", "msgpack"))
     forked = f"forking Worker: fork + exit {fork['fork_exit_ms_median']:.2f} ms (best {fork['fork_exit_ms_best']:.2f})"
@@ -149,6 +176,8 @@ def report(results: dict) -> None:
         ("per RQ job", "SimpleWorker: no fork", forked, ""),
         ("cache hit through the gateway", f"uvloop {loops['uvloop_ms']:.2f} ms",
          f"asyncio {loops['asyncio_ms']:.2f} ms", f"{loops['asyncio_ms'] / loops['uvloop_ms']:.2f}x"),
+        ("a worker's reply to Redis (3 commands), CPU", f"hiredis {resp['hiredis']:.1f} us",
+         f"pure-Python redis-py {resp['python']:.1f} us", f"{resp['python'] / resp['hiredis']:.2f}x"),
     ]  # fmt: skip
     table = Table(title="Pieces on the hot path")
     for column in ("what", "chosen", "alternative", "ratio"):
@@ -163,6 +192,8 @@ def main() -> None:
     results = {"encoding": encoding(), "queue": queue_payload(), "worker_fork": worker_fork()}
     with EmbeddedRedis() as redis:
         env = {**os.environ, "PROCTOR_REDIS_URL": redis.url, "PROCTOR_QUEUE_NAME": f"pieces-{os.getpid()}"}
+        replies = {name: redis_reply_us(redis.url, hiredis=name == "hiredis") for name in ("hiredis", "python")}
+        results["redis_reply_us"] = replies
         with serving(env, 1):
             # Alternated, best of three each: the machine's noise drifts over seconds.
             runs = {loop: [] for loop in ("uvloop", "asyncio")}
