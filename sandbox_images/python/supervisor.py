@@ -112,9 +112,7 @@ def main() -> None:
         # ensure_ascii=False + "replace": lone surrogates from the candidate's strings become "?",
         # so the reply is always valid UTF-8 JSON.
         body = json.dumps(reply, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
-        _write_all(1, b'{"token":"')
-        _write_all(1, _token)
-        _write_all(1, b'",' + body[1:] + b"\n")
+        _write_line(1, [b'{"token":"', _token, b'",' + body[1:] + b"\n"])
         _token[:] = bytes(TOKEN_LEN)
 
 
@@ -134,10 +132,16 @@ def _read_token() -> bool:
     return True
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+def _write_line(fd: int, parts: list) -> None:
+    """Write `parts` with as few writes as the pipe takes (one, normally), so the reply crosses
+    Docker's attach stream as one frame; `_token` goes out from its own buffer."""
+    views = [memoryview(part) for part in parts]
+    while views:
+        done = os.writev(fd, views)
+        while views and done >= len(views[0]):
+            done -= len(views.pop(0))
+        if views:
+            views[0] = views[0][done:]
 
 
 def run_job(job: dict) -> dict:
