@@ -1,4 +1,5 @@
-"""A worker that dies mid-job: its job is retried once, then reported as an error, never as a verdict."""
+"""A worker that dies mid-job: its job is retried once, then reported as an error, never as a verdict.
+And the queue's bound, which a busy worker lets fill."""
 
 import signal
 import socket
@@ -92,3 +93,22 @@ def test_a_job_whose_worker_dies_twice_is_an_explicit_error(redis_server):
             for proc in spares:
                 proc.kill()
                 proc.wait()
+
+
+def test_the_queue_bound_counts_rq_jobs_not_submissions(redis_server):
+    """`PROCTOR_QUEUE_MAX` bounds queued RQ jobs: a batch that becomes one job fits a bound of one,
+    and while one job waits behind a running one, the next request gets 429 queue_full."""
+    with running_service(redis_server, workers=1, PROCTOR_SLOTS="1", PROCTOR_QUEUE_MAX="1") as svc:
+        queue = Queue(svc.queue, connection=Redis.from_url(svc.redis_url))
+        with svc.client(timeout=120, retries=0) as client:
+            batch = [{"code": f"x = {i}\n", "tests": [{"kind": "assert", "code": f"assert x=={i}"}]} for i in range(4)]
+            assert [r.category for r in client.score_many(batch)] == ["passed"] * 4
+            running, _ = in_background(lambda: client.score_many([sleepy(3)]))
+            wait_for(lambda: StartedJobRegistry(queue=queue).count == 1, what="the sleeper running")
+            waiting, _ = in_background(lambda: client.score_many([sleepy(0.1)]))
+            wait_for(lambda: queue.count == 1, what="a job waiting behind it")
+            response = httpx.post(f"{svc.url}/v1/score", json=batch[0] | {"cache": False}, timeout=30)
+            assert response.status_code == 429, response.text
+            assert response.json()["error"]["code"] == "queue_full"
+            running.join(60)
+            waiting.join(60)

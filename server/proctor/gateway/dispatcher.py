@@ -32,6 +32,11 @@ REPLY_BATCH = 256  # replies taken per wake-up of the listener: under load one t
 RETRY_DETECTION_S = 15.0  # a dead worker's job is noticed (heartbeat TTL + maintenance) and retried
 
 
+def _chunk_size(items: int, chunks: int) -> int:
+    """Submissions per RQ job when `items` are split into about `chunks` jobs."""
+    return max(1, min(MAX_CHUNK, math.ceil(items / chunks)))
+
+
 class Dispatcher:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -88,8 +93,9 @@ class Dispatcher:
         return workers
 
     def _admit(self, count: int) -> tuple[int, list[str]]:
-        """Refuse early when nothing can run the work or the queue is over its bound; returns the
-        chunks to split work into and what runs it (image digest and runtime, both part of a verdict)."""
+        """Refuse early when nothing can run the work or the queue is over its bound (counted in RQ
+        jobs, as the queue counts them); returns the chunks to split work into and what runs it
+        (image digest and runtime, both part of a verdict)."""
         try:
             workers = self.live_workers()
             queued = self.queue.count
@@ -97,13 +103,13 @@ class Dispatcher:
             raise ApiError(503, "queue_unavailable", f"Redis is unreachable: {exc}", retry_after_s=2) from exc
         if not workers:
             raise ApiError(503, "sandbox_unavailable", "no worker with a live sandbox pool", retry_after_s=2)
-        if queued + count > self.settings.queue_max:
-            raise ApiError(429, "queue_full", f"{queued} jobs are already queued", retry_after_s=5)
-        sandboxes = sorted({f"{w.get('image_id')}/{w.get('runtime')}" for w in workers})
         # A worker process spreads a chunk's items over all its sandboxes, so one chunk per
         # process keeps every process busy; more would only add RQ's bookkeeping (about 2 ms of
         # worker CPU per job, benchmarks/README.md).
         chunks = len(workers)
+        if queued + math.ceil(count / _chunk_size(count, chunks)) > self.settings.queue_max:
+            raise ApiError(429, "queue_full", f"{queued} jobs are already queued", retry_after_s=5)
+        sandboxes = sorted({f"{w.get('image_id')}/{w.get('runtime')}" for w in workers})
         return chunks, sandboxes
 
     def _admit_and_look_up(self, requests: list[dict]) -> tuple[int, list[str | None], list[bytes | None]]:
@@ -116,7 +122,7 @@ class Dispatcher:
         return chunks, keys_, [found.get(k) if k else None for k in keys_]
 
     def _enqueue(self, items: list[dict], chunks: int) -> None:
-        chunk = max(1, min(MAX_CHUNK, math.ceil(len(items) / chunks)))
+        chunk = _chunk_size(len(items), chunks)
         jobs = []
         for start in range(0, len(items), chunk):
             part = items[start : start + chunk]
