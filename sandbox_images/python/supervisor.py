@@ -13,8 +13,10 @@ process stays small (no `secrets`, `statistics` or `hashlib`), and everything a 
 unchanged (environment, working directory, standard streams, signal dispositions) is set once
 here instead of in every fork. The exception is PRELOADED: modules generated code imports all
 the time, which cost a fork milliseconds to import (`typing` 6 ms) and next to nothing to
-inherit. Each fork is made with our objects frozen (`gc.freeze`), so the test's garbage
-collections never walk them, which would copy every page they lie on.
+inherit; and `compile()`, whose first call in a process builds the `ast` module's types (about
+1 ms in every fork that has not inherited them). Each fork is made with our objects frozen
+(`gc.freeze`), so the test's garbage collections never walk them, which would copy every page
+they lie on.
 
 Why PID 1: the kernel delivers no signal to a namespace's init from inside the namespace unless
 init handles it, so candidate code (same uid) cannot kill or stop the supervisor. It also marks
@@ -24,6 +26,7 @@ itself non-dumpable, so candidates cannot ptrace it or open /proc/1/fd. Expected
 Stdlib only; runs as `python3 -I -S -B`.
 """
 
+import _signal  # the fork's signal calls: `signal`'s wrappers map every result onto enums
 import contextlib
 import ctypes
 import gc
@@ -76,6 +79,7 @@ def main() -> None:
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     for name in PRELOADED:
         __import__(name)
+    compile("", "<warm>", "exec")
     # The kernel drops signals sent to a namespace's init from inside it unless init handles them;
     # gVisor does not, so block every catchable one as well: they stay pending here forever, and a
     # fork (whose pending set starts empty) unblocks them all with one call. SIGKILL/SIGSTOP are
@@ -597,8 +601,10 @@ def _become_child(target, limits: dict, timeout: float, in_fd, out_w, err_w, res
     try:
         os.setsid()  # its own session and group, so kill(0, ...) reaches only the test's processes
         signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_SETMASK, ())  # signals as in any Python program
+        # `_signal`, not `signal`: its wrappers turn the ~60 blocked signals returned into enum
+        # members, which costs every fork 0.3 ms, most of it copying the pages enums lie on.
+        _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
+        _signal.pthread_sigmask(_signal.SIG_SETMASK, ())  # signals as in any Python program
         os.dup2(in_fd, 0)
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
