@@ -113,8 +113,9 @@ async def mixed_rl_batch(url: str, prompts: int = 64, completions: int = 8, test
         body = "    time.sleep(5)\n" if sleeper else "    sum(k * k for k in range(20000))\n"
         code = f"import time\ndef f(x):\n{body}    return x + {i}\n"
         checks = [{"kind": "call", "function": "f", "args": [j], "expected": j + i} for j in range(tests)]
-        # A 2 s budget per completion, as an RL loop would set: a sleeper costs at most that.
-        subs.append({"code": code, "tests": checks, "limits": {"test_time_s": 1, "time_s": 2}, "cache": False})
+        # A completion's budget is one test limit, as the bound's "one timeout" has it: a sleeper's
+        # first test times out, and the budget then marks its other tests timed out unrun.
+        subs.append({"code": code, "tests": checks, "limits": {"test_time_s": 1, "time_s": 1}, "cache": False})
     async with AsyncProctorClient(url, timeout=900, max_concurrency=8, batch_size=64) as client:
         start = time.perf_counter()
         results = await client.score_many(subs)
@@ -141,7 +142,7 @@ async def timing_stability(url: str, retimings: int = 30, repeats: int = 5) -> d
     Each re-timing is one request as CodeDPO sends it (`timing_repeats` runs, the service reports
     the least CPU time); the figure is the coefficient of variation of those reported times. Beside
     it, the spread of single runs, as one request with `retimings` runs reports it."""
-    code = "def work():\n    return sum(i * i for i in range(600_000))\n"
+    code = "def work():\n    return sum(i * i for i in range(1_800_000))\n"  # ~50 ms on this VM
     tests = [{"kind": "assert", "code": "work()"}]
     async with AsyncProctorClient(url, timeout=600, max_concurrency=8, batch_size=100) as client:
         done = asyncio.Event()
