@@ -23,7 +23,7 @@ init handles it, so candidate code (same uid) cannot kill or stop the supervisor
 itself non-dumpable, so candidates cannot ptrace it or open /proc/1/fd. Expected values of
 `call` and `stdio` tests never enter the container: the worker compares them outside.
 
-Stdlib only; runs as `python3 -I -S -B`.
+Stdlib only; runs as `python3 -I -S -B`, from bytecode compiled when the image is built.
 """
 
 import _signal  # the fork's signal calls: `signal`'s wrappers map every result onto enums
