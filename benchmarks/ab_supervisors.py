@@ -29,9 +29,9 @@ def start(path: str, image: str) -> sandbox_module.Sandbox:
     original = sandbox_module.container_config
     folder, name = os.path.split(os.path.abspath(path))
 
-    def config(settings: Settings) -> dict:
-        cfg = original(settings)
-        cfg["host_config"]["binds"] = {folder: {"bind": "/variant", "mode": "ro"}}
+    def config(settings: Settings, rendezvous: str) -> dict:
+        cfg = original(settings, rendezvous)
+        cfg["host_config"]["binds"][folder] = {"bind": "/variant", "mode": "ro"}
         cfg["entrypoint"] = ["python3", "-I", "-S", "-B", f"/variant/{name}"]
         return cfg
 

@@ -34,7 +34,7 @@ cfg = {}
 if os.path.exists(path) and os.path.getsize(path) > 0:
     with open(path) as f:
         cfg = json.load(f)
-want = {"path": sys.argv[1], "runtimeArgs": ["--network=none", "--platform=ptrace"]}
+want = {"path": sys.argv[1], "runtimeArgs": ["--network=none", "--platform=ptrace", "--host-uds=open"]}
 if cfg.setdefault("runtimes", {}).get("runsc") == want:
     print("no")
 else:

@@ -19,6 +19,9 @@ def test_compose_file_validates_and_isolates_the_docker_socket():
     assert services["sandbox-image"]["build"]["args"]["BASE_IMAGE"] == "debian:bookworm-slim"
     assert str(services["gateway"]["ports"][0]).startswith("127.0.0.1:8000:8000")
     assert services["worker"]["environment"]["PROCTOR_REDIS_URL"] == "redis://redis:6379/0"
+    # The engine bind-mounts the worker's socket directory into sandboxes by its host path.
+    socket_dir = services["worker"]["environment"]["PROCTOR_SOCKET_DIR"]
+    assert f"{socket_dir}:{socket_dir}:rw" in services["worker"]["volumes"]
 
 
 def test_sandbox_dockerfile_keeps_a_real_from_line():

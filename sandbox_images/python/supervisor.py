@@ -1,6 +1,8 @@
 """Proctor's in-container supervisor: PID 1 of every Python sandbox.
 
-It reads one job per line (JSON) on stdin and answers one line on stdout. This process never runs
+It reads one job per line (JSON) and answers one line, over the unix socket the worker listens on
+(bind-mounted at SOCKET_PATH; fds 0 and 1 become it, so the rest of this file reads and writes
+those as streams, and every fork replaces them with its own pipes). This process never runs
 candidate code: tests run in forks of it. With `"isolation": "test"` each test gets a fresh fork,
 so no test can change another's state. With `"job"` (the service's default for `assert` and `call`
 tests) one fork loads the candidate once and runs the tests in order, each when we say go, so we
@@ -27,6 +29,7 @@ Stdlib only; runs as `python3 -I -S -B`, from bytecode compiled when the image i
 """
 
 import _signal  # the fork's signal calls: `signal`'s wrappers map every result onto enums
+import _socket  # one connection, made once: `socket` would import far more than it does
 import contextlib
 import ctypes
 import gc
@@ -41,6 +44,7 @@ import time
 import types
 
 PR_SET_DUMPABLE = 4
+SOCKET_PATH = "/run/proctor/supervisor.sock"  # the worker unlinks it once we are connected
 SHM_INFO, SEM_INFO, MSG_INFO = 14, 19, 12
 # Catchable signals that are not faults of our own: blocked in PID 1, unblocked in each test.
 UNTOUCHED = {
@@ -77,6 +81,11 @@ _read, _write, _dumps = os.read, os.write, json.dumps
 def main() -> None:
     global _wake_r, _wake_w, _oom_seen
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    worker = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    worker.connect(SOCKET_PATH)
+    os.dup2(worker.fileno(), 0)
+    os.dup2(worker.fileno(), 1)
+    worker.close()
     for name in PRELOADED:
         __import__(name)
     compile("", "<warm>", "exec")
@@ -110,8 +119,8 @@ def main() -> None:
             pending += chunk
         line, _, pending = pending.partition(b"\n")
         reply = run_job(json.loads(line))
-        # The worker sends one job and waits for its reply, so bytes already waiting now were
-        # written by the job itself (a runtime that lets it reopen /proc/1/fd/0): distrust us.
+        # The worker sends one job and waits for its reply, so bytes already waiting now did not
+        # come from the worker: distrust us.
         reply["clean"] = reply["clean"] and not pending and not select.select([0], [], [], 0)[0]
         # ensure_ascii=False + "replace": lone surrogates from the candidate's strings become "?",
         # so the reply is always valid UTF-8 JSON.

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # Re-timed jobs run alone on the host (worker/timing_lock.py); every worker of a host must see
     # the same file. Empty: timed jobs run beside others.
     timing_lock: str = "/tmp/proctor-timing.lock"
+    # Workers listen here for their sandboxes' supervisors (worker/sandbox.py); Docker bind-mounts
+    # from it, so the path must mean the same on the worker and on the Docker engine's host.
+    socket_dir: str = "/tmp/proctor-sockets"
 
     default_time_s: float = 10.0
     max_time_s: float = 60.0

@@ -34,10 +34,12 @@ ADD_TESTS = [
     {"kind": "call", "function": "add", "args": [2, 3], "expected": 5},
 ]
 # Looks through this process's memory (forked from the supervisor) for anything like the reply
-# token, and forges a passing reply with each guess on the supervisor's stdout. The supervisor
-# forks with its objects frozen out of the garbage collector's lists: thaw them to see them all.
+# token, and forges a passing reply with each guess on every way to the worker it can think of:
+# the supervisor's fds through /proc (its socket to the worker), and the socket's path. The
+# supervisor forks with its objects frozen out of the garbage collector's lists: thaw them all.
 FORGE_WITH_STOLEN_TOKEN = """
-import gc, json, os, re
+import gc, json, os, re, socket
+WORKER_SOCKET = '/run/proctor/supervisor.sock'
 gc.unfreeze()
 guesses = set()
 for obj in gc.get_objects():
@@ -47,14 +49,23 @@ for obj in gc.get_objects():
         guesses.add(bytes(obj).decode('latin-1'))
     elif isinstance(obj, str) and re.fullmatch('[0-9a-f]{32}', obj):
         guesses.add(obj)
+channels = []
+for path in ('/proc/1/fd/0', '/proc/1/fd/1'):
+    try:
+        channels.append(os.open(path, os.O_WRONLY))
+    except OSError:
+        pass
 try:
-    fd = os.open('/proc/1/fd/1', os.O_WRONLY)
+    sock = socket.socket(socket.AF_UNIX)
+    sock.connect(WORKER_SOCKET)
+    channels.append(sock.detach())
+except OSError:
+    pass
+for fd in channels:
     for guess in sorted(guesses):
         tests = [{'status': 'passed', 'time_ms': 1}, {'status': 'completed', 'time_ms': 1, 'value': 5}]
         reply = {'token': guess, 'compile': {'ok': True, 'error': None}, 'tests': tests, 'clean': True}
         os.write(fd, json.dumps(reply).encode() + b'\\n')
-except OSError:
-    pass
 """
 FAKE_RECORD = '{"status": "passed", "nonce": "0"}\\n'
 
@@ -200,18 +211,30 @@ CASES = [
         expect=("passed",),
     ),
     Case("read-supervisor-memory", run("open('/proc/1/mem', 'rb').read(1)")),
+    # The supervisor's channel to the worker is a socket: /proc cannot reopen it (gVisor let a test
+    # reopen the attach stream it replaced), and its path is gone before the first job. Were a
+    # forged line ever to arrive, the missing token would make it `error`, never a pass.
     Case(
         "forge-reply-on-supervisor-stdout",
         WRONG_ADD
         + 'import os\ntry:\n    fd = os.open(\'/proc/1/fd/1\', os.O_WRONLY)\n    os.write(fd, b\'{"token": "x", "compile": {"ok": true}, "tests": [{"status": "passed"}]}\\n\')\nexcept OSError:\n    pass\n',
         ADD_TESTS,
-        expect={"runc": ("failed", "failed"), "runsc": ("error", "error")},
+        expect=("failed", "failed"),
+    ),
+    Case(
+        "forge-reply-on-worker-socket",
+        WRONG_ADD
+        + "import os, socket\nif os.path.exists('/run/proctor/supervisor.sock'):\n    raise RuntimeError('left behind')\n"
+        + "s = socket.socket(socket.AF_UNIX)\n"
+        + "try:\n    s.connect('/run/proctor/supervisor.sock')\n    s.sendall(b'{\"token\": \"x\"}\\n')\nexcept OSError:\n    pass\n",
+        ADD_TESTS,
+        expect=("failed", "failed"),
     ),
     Case(
         "steal-token-and-forge-reply",
         WRONG_ADD + FORGE_WITH_STOLEN_TOKEN,
         ADD_TESTS,
-        expect={"runc": ("failed", "failed"), "runsc": ("error", "error")},
+        expect=("failed", "failed"),
     ),
     Case(
         "inject-job-on-supervisor-stdin",

@@ -1,16 +1,21 @@
 """Warm, hardened containers, each with the supervisor as PID 1, and the pool that lends them out.
 
-A container is started once and reused: per job the cost is a line over the attach stream plus a
-fork inside. It is discarded whenever its supervisor cannot vouch that nothing of a job is left
-(`clean` false), when it misses a deadline, or after `recycle_after` jobs.
+A container is started once and reused: per job the cost is a line over a unix socket plus a fork
+inside. The worker listens on that socket in a directory of its own, bind-mounted read-only into
+the container; the supervisor connects at start, and the socket file is unlinked as soon as it has,
+so nothing else in the sandbox can ever connect. Talking directly, not through Docker's attach
+stream, spares dockerd and the runtime shim two copies each way (0.5 ms of host CPU a job,
+benchmarks/README.md). A container is discarded whenever its supervisor cannot vouch that nothing
+of a job is left (`clean` false), when it misses a deadline, or after `recycle_after` jobs.
 """
 
 import contextlib
 import json
 import logging
+import os
 import queue
 import socket
-import struct
+import tempfile
 import threading
 import time
 import uuid
@@ -21,13 +26,16 @@ from docker.types import Ulimit
 from proctor.config import Settings
 
 log = logging.getLogger(__name__)
-STDOUT = 1
 # The Docker SDK raises its own errors, or requests' (OSError) when the engine is unreachable.
 DOCKER_ERRORS = (docker.errors.DockerException, OSError)
 MAX_REPLY_BYTES = 64 << 20
 # gVisor's ptrace platform backs guest processes with host processes and threads of its own, all
 # counted by the container's pids cgroup; give it room so ordinary programs fit.
 GVISOR_PIDS_FACTOR = 4
+# Where the supervisor finds the worker's socket (sandbox_images/python/supervisor.py: SOCKET_PATH).
+RENDEZVOUS_MOUNT = "/run/proctor"
+SOCKET_NAME = "supervisor.sock"
+START_TIMEOUT_S = 30
 
 
 class SandboxError(RuntimeError):
@@ -46,13 +54,15 @@ class SandboxDied(SandboxError):
     """The container ended while it held a job (its supervisor was killed, or Docker went away)."""
 
 
-def container_config(settings: Settings) -> dict:
+def container_config(settings: Settings, rendezvous: str) -> dict:
     """The hardening baseline, in one place so it can be read and tested: arguments of Docker's
-    low-level `create_container` (with `host_config` as arguments of `create_host_config`)."""
+    low-level `create_container` (with `host_config` as arguments of `create_host_config`).
+    `rendezvous` is the host directory holding the worker's socket."""
     mb = settings.container_memory_mb
     host_config = dict(
         network_mode="none",
         read_only=True,
+        binds={rendezvous: {"bind": RENDEZVOUS_MOUNT, "mode": "ro"}},
         tmpfs={"/tmp": f"rw,nosuid,nodev,noexec,size={settings.tmpfs_mb}m,nr_inodes=4096,mode=1777"},
         shm_size=f"{settings.tmpfs_mb // 4}m",
         ipc_mode="private",
@@ -74,8 +84,10 @@ def container_config(settings: Settings) -> dict:
     return dict(
         image=settings.image,
         user="10001:10001",
-        stdin_open=True,  # with detach=False this also sets StdinOnce: when the worker's attach
-        detach=False,  # stream closes, the supervisor sees EOF and the container ends by itself
+        # No attach stream: when the worker's socket closes (the worker ended), the supervisor
+        # sees EOF and the container ends by itself.
+        stdin_open=False,
+        detach=True,
         tty=False,
         environment={},
         hostname="sandbox",
@@ -86,26 +98,48 @@ def container_config(settings: Settings) -> dict:
 
 
 class Sandbox:
-    """One warm container, spoken to through its attach stream (stdin/stdout JSON lines)."""
+    """One warm container, spoken to over a unix socket (JSON lines each way)."""
 
     def __init__(self, client: docker.DockerClient, settings: Settings):
         self.jobs_run = 0
         self._settings = settings
         self._buffer = b""
-        config = container_config(settings)
-        config["host_config"] = client.api.create_host_config(**config["host_config"])
-        created = client.api.create_container(**config, name=f"proctor-{uuid.uuid4().hex[:12]}")
-        self.container = client.containers.get(created["Id"])
+        self._sock: socket.socket | None = None
+        self.container = None
         try:
-            attach = client.api.attach_socket(self.container.id, params={"stdin": 1, "stdout": 1, "stream": 1})
-            self._sock: socket.socket = getattr(attach, "_sock", attach)
-            self._attach = attach
-            self.container.start()
-            hello = self._read_line(time.monotonic() + 30)
+            self._start(client, settings)
+            hello = self._read_line(time.monotonic() + START_TIMEOUT_S)
             self.python_version = hello["python"]
         except BaseException:
             self.destroy()
             raise
+
+    def _start(self, client: docker.DockerClient, settings: Settings) -> None:
+        """Start the container and take the one connection its supervisor makes."""
+        os.makedirs(settings.socket_dir, mode=0o711, exist_ok=True)
+        rendezvous = tempfile.mkdtemp(dir=settings.socket_dir)
+        path = os.path.join(rendezvous, SOCKET_NAME)
+        try:
+            os.chmod(rendezvous, 0o711)  # the sandbox's uid may pass through, but not list it
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+                listener.bind(path)
+                os.chmod(path, 0o666)
+                listener.listen(1)
+                config = container_config(settings, rendezvous)
+                config["host_config"] = client.api.create_host_config(**config["host_config"])
+                created = client.api.create_container(**config, name=f"proctor-{uuid.uuid4().hex[:12]}")
+                self.container = client.containers.get(created["Id"])
+                self.container.start()
+                listener.settimeout(START_TIMEOUT_S)
+                try:
+                    self._sock, _ = listener.accept()
+                except TimeoutError:
+                    raise SandboxError("the sandbox's supervisor did not connect") from None
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            with contextlib.suppress(OSError):
+                os.rmdir(rendezvous)
 
     def run(self, job: dict, token: str, deadline: float) -> dict:
         """Send one job and wait for its reply until `deadline` (monotonic). The supervisor echoes
@@ -119,12 +153,21 @@ class Sandbox:
         return self._read_line(deadline)
 
     def _read_line(self, deadline: float) -> dict:
-        """Demultiplex Docker's attach stream (8-byte frame headers) until a whole line arrived."""
+        """Read until a whole line arrived, or `deadline` (monotonic) passed."""
         while b"\n" not in self._buffer:
-            stream, size = struct.unpack(">BxxxL", self._recv_exactly(8, deadline))
-            data = self._recv_exactly(size, deadline)
-            if stream == STDOUT:
-                self._buffer += data
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise SandboxTimeout("sandbox did not answer before the deadline")
+            self._sock.settimeout(left)
+            try:
+                chunk = self._sock.recv(1 << 16)
+            except TimeoutError as exc:
+                raise SandboxTimeout("sandbox did not answer before the deadline") from exc
+            except OSError as exc:
+                raise SandboxError(f"sandbox stream broke: {exc}") from exc
+            if not chunk:
+                raise SandboxDied("the sandbox ended while running the job")
+            self._buffer += chunk
             if len(self._buffer) > MAX_REPLY_BYTES:
                 raise SandboxTampered("the reply stream overflowed")
         line, _, self._buffer = self._buffer.partition(b"\n")
@@ -136,25 +179,6 @@ class Sandbox:
             raise SandboxTampered("the reply stream carried a malformed line")
         return reply
 
-    def _recv_exactly(self, n: int, deadline: float) -> bytes:
-        chunks, got = [], 0
-        while got < n:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise SandboxTimeout("sandbox did not answer before the deadline")
-            self._sock.settimeout(left)
-            try:
-                chunk = self._sock.recv(n - got)
-            except TimeoutError as exc:
-                raise SandboxTimeout("sandbox did not answer before the deadline") from exc
-            except OSError as exc:
-                raise SandboxError(f"sandbox stream broke: {exc}") from exc
-            if not chunk:
-                raise SandboxDied("the sandbox ended while running the job")
-            chunks.append(chunk)
-            got += len(chunk)
-        return b"".join(chunks)
-
     def alive(self) -> bool:
         try:
             self.container.reload()
@@ -164,14 +188,12 @@ class Sandbox:
 
     def destroy(self) -> None:
         """Kill the container; `auto_remove` deletes it. Never raises: it runs on error paths."""
-        for close in (getattr(self, "_attach", None), getattr(self, "_sock", None)):
-            try:
-                if close is not None:
-                    close.close()
-            except OSError:
-                pass
-        with contextlib.suppress(*DOCKER_ERRORS):
-            self.container.kill()
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.close()
+        if self.container is not None:
+            with contextlib.suppress(*DOCKER_ERRORS):
+                self.container.kill()
 
 
 class SandboxPool:
