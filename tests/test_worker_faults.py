@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 
+import docker
 import httpx
 from redis import Redis
 from rq import Queue
@@ -112,3 +113,17 @@ def test_the_queue_bound_counts_rq_jobs_not_submissions(redis_server):
             assert response.json()["error"]["code"] == "queue_full"
             running.join(60)
             waiting.join(60)
+
+
+def test_a_killed_workers_sandboxes_end_with_it(redis_server):
+    """No cleanup code runs in a SIGKILLed worker: its sandboxes must end by themselves (their
+    supervisor sees its socket close), not linger holding memory."""
+    engine = docker.from_env()
+
+    def sandboxes() -> list:
+        return engine.containers.list(filters={"label": f"proctor.queue={svc.queue}"})
+
+    with running_service(redis_server, workers=1, PROCTOR_SLOTS="2") as svc:
+        wait_for(lambda: len(sandboxes()) == 2, what="the worker's two sandboxes")
+        svc.workers[0].send_signal(signal.SIGKILL)
+        wait_for(lambda: not sandboxes(), timeout=30, what="the sandboxes to end")
