@@ -102,7 +102,6 @@ class Sandbox:
 
     def __init__(self, client: docker.DockerClient, settings: Settings):
         self.jobs_run = 0
-        self._settings = settings
         self._buffer = b""
         self._sock: socket.socket | None = None
         self.container = None
