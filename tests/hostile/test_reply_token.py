@@ -2,9 +2,9 @@
 
 Should candidate code ever find a way onto the supervisor's channel to the worker (before it was
 a socket, gVisor let a test reopen /proc/1/fd/1), this token is all that tells the worker a forged
-reply from the real one. The probe scans every
-readable page of its own process for 32-hex-digit strings: it finds its own marker (so the scan
-works) and must not find the token the worker sent with the job.
+reply from the real one. The probe scans every readable page of its own process for 32-hex-digit
+strings: it finds its own marker (so the scan works) and must not find the token the worker sent
+with the job.
 """
 
 import secrets
