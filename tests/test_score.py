@@ -1,5 +1,6 @@
 """POST /v1/score end to end: real gateway, Redis, workers and Docker sandboxes."""
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -202,6 +203,20 @@ def test_timing_repeats_report_a_median(client):
     assert test.status == "passed"
     assert test.extra["timing_runs"] == 5 and test.extra["cpu_ms"] > 0
     assert "cpu_spread" in test.extra
+
+
+def test_timing_repeats_take_the_cpus_in_turn(client):
+    """Each run of a re-timed test is pinned to one CPU, the next run to the next CPU: a run that
+    finds itself on another CPU than the first changes its status, which ends the repeats."""
+    cpus = sorted(os.sched_getaffinity(0))
+    assert len(cpus) >= 2, "this machine must have two CPUs to tell alternation from pinning"
+    tests = [
+        {"kind": "assert", "code": "import os\nassert len(os.sched_getaffinity(0)) == 1"},
+        {"kind": "assert", "code": f"import os\nassert os.sched_getaffinity(0) == {{{cpus[0]}}}"},
+    ]
+    pinned, first_cpu_only = client.score("x = 1\n", tests, timing_repeats=4, cache=False).tests
+    assert pinned.status == "passed" and pinned.extra["timing_runs"] == 4
+    assert first_cpu_only.status == "passed" and first_cpu_only.extra["timing_runs"] == 1
 
 
 def test_a_timed_job_runs_while_no_other_job_runs(service):
