@@ -146,8 +146,8 @@ def _read_token() -> bool:
 
 
 def _write_line(fd: int, parts: list) -> None:
-    """Write `parts` with as few writes as the pipe takes (one, normally), so the reply crosses
-    Docker's attach stream as one frame; `_token` goes out from its own buffer."""
+    """Write `parts` with as few writes as the socket takes (one, normally), so the worker wakes
+    once for the whole reply; `_token` goes out from its own buffer."""
     views = [memoryview(part) for part in parts]
     while views:
         done = os.writev(fd, views)
