@@ -43,7 +43,7 @@ def test_cells_are_isolated_from_each_others_state_crash_and_timeout(service):
     assert matrix["status"][0] == ["passed", "error", "timeout", "timeout", "passed", "passed"]
     assert matrix["status"][1] == ["passed"] * 6
     assert matrix["status"][2] == ["skipped"] * 6
-    for name in ("time_ms", "cpu_ms", "cpu_spread", "timing_runs"):
+    for name in ("time_ms", "cpu_ms", "cpu_spread", "cpu_ref", "cpu_ref_spread", "timing_runs"):
         assert [len(row) for row in matrix[name]] == [6, 6, 6]
     assert all(t > 0 for t in matrix["time_ms"][1]) and all(c > 0 for c in matrix["cpu_ms"][1])
 
@@ -64,6 +64,7 @@ def test_timing_repeats_report_median_cpu_and_spread(client):
     assert matrix["status"] == [["passed", "failed"]]
     assert matrix["timing_runs"] == [[3, None]]  # only a passing cell is timed again
     assert matrix["cpu_spread"][0][0] is not None and matrix["cpu_spread"][0][1] is None
+    assert matrix["cpu_ref"][0][0] > 0 and matrix["cpu_ref"][0][1] is None
 
 
 def test_an_infrastructure_failure_fails_the_whole_matrix(redis_server):

@@ -121,5 +121,5 @@ def test_openapi_has_the_contracts_fields(service):
     codedpo = {"method", "code_scores", "test_scores", "trusted_tests", "efficiency", "pairs", "matrix"}
     assert codedpo <= fields["CodeDpoResponse"]
     assert {"method", "categories", "scores", "ranks", "pairs"} <= fields["RrtfResponse"]
-    assert fields["EfficiencyOut"] == {"code", "cpu_ms", "spread", "speedup"}
+    assert fields["EfficiencyOut"] == {"code", "cpu_ms", "spread", "speedup", "cpu_ref"}  # cpu_ref: extension
     assert fields["PairOut"] == {"kind", "chosen", "rejected", "margin"}

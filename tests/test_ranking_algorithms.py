@@ -104,6 +104,21 @@ def test_efficiency_pair_needs_the_margin_and_the_spread():
     assert codedpo.efficiency_pair(close, [0, 1], 1.1) == Skipped("efficiency", "below_min_speedup")
 
 
+def test_efficiency_ranks_on_reference_loop_units_when_every_code_has_them():
+    """Code 0 was timed in a slow spell: more milliseconds than code 1, fewer reference loops."""
+    links = [[T, T], [T, T]]
+    cpu, spread = [[6.0, 6.0], [5.0, 5.0]], [[0.01, 0.01], [0.01, 0.01]]
+    ref, ref_spread = [[1.0, 1.0], [2.5, 2.5]], [[0.02, 0.02], [0.02, 0.02]]
+    timed = codedpo.measure(links, [0, 1], cpu, spread, ref, ref_spread)
+    assert [(e.code, e.cpu_ms, e.cpu_ref, e.speedup) for e in timed] == [(0, 12.0, 2.0, 2.5), (1, 10.0, 5.0, 1.0)]
+    assert timed[0].spread == pytest.approx(math.sqrt(2 * 0.02**2) / 2, abs=1e-4)
+    assert codedpo.efficiency_pair(timed, [0, 1], 1.1) == Pair("efficiency", 0, 1, 3.0)  # in reference loops
+    # One cell without a reference time (timed once, or a coarse clock): milliseconds for every code.
+    by_ms = codedpo.measure(links, [0, 1], cpu, spread, [[1.0, None], [2.5, 2.5]], ref_spread)
+    assert [(e.code, e.cpu_ref, e.speedup) for e in by_ms] == [(0, None, 1.0), (1, None, 1.2)]
+    assert codedpo.efficiency_pair(by_ms, [0, 1], 1.1) == Pair("efficiency", 1, 0, 2.0)
+
+
 def test_efficiency_counts_only_codes_passing_every_trusted_test():
     links = [[T, T, F], [T, F, T], [T, T, T]]
     timed = codedpo.measure(links, [0, 1], [[1.0, 1.0, None], [1.0, None, 1.0], [3.0, 3.0, 3.0]], [[None] * 3] * 3)

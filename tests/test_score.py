@@ -202,7 +202,17 @@ def test_timing_repeats_report_a_median(client):
     test = result.tests[0]
     assert test.status == "passed"
     assert test.extra["timing_runs"] == 5 and test.extra["cpu_ms"] > 0
-    assert "cpu_spread" in test.extra
+    assert "cpu_spread" in test.extra and "cpu_ref_spread" in test.extra
+
+
+def test_a_re_timed_test_is_also_measured_in_reference_loops(client):
+    """`cpu_ref` counts the test's CPU time in units of the supervisor's reference loop: three
+    times the work reads about three times the loops (less a little: loading the candidate)."""
+    code = "def work(n):\n    return sum(i * i for i in range(n))\n"
+    tests = [{"kind": "assert", "code": "work(300_000)"}, {"kind": "assert", "code": "work(900_000)"}]
+    small, large = client.score(code, tests, timing_repeats=3, cache=False).tests
+    assert small.extra["cpu_ref"] > 0 and "ref_ms" not in small.extra
+    assert 2.0 < large.extra["cpu_ref"] / small.extra["cpu_ref"] < 4.0, (small, large)
 
 
 def test_timing_repeats_take_the_cpus_in_turn(client):

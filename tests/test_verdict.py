@@ -105,6 +105,22 @@ def test_a_re_timed_test_reports_its_least_cpu_time_and_the_spread_of_its_runs()
     assert judged["cpu_spread"] == pytest.approx(statistics.pstdev(runs["cpu_ms"]) / 25.0, abs=1e-4)
 
 
+def test_a_re_timed_test_reports_its_cpu_time_in_reference_loops():
+    """Runs 2 and 3 fell in a slow spell: the reference loop around them slowed as much."""
+    runs = {"cpu_ms": [20.0, 30.0, 29.0], "time_ms": [21.0, 31.0, 30.0], "ref_ms": [4.0, 6.0, 5.0]}
+    judged = judge_test({"kind": "assert", "code": "f()"}, {"status": "passed", "time_ms": 21.0, "runs": runs})
+    assert judged["cpu_ms"] == 20.0 and judged["cpu_ref"] == 5.0  # median of 5.0, 5.0, 5.8
+    ratios = [5.0, 5.0, 5.8]
+    assert judged["cpu_ref_spread"] == pytest.approx(statistics.pstdev(ratios) / statistics.mean(ratios), abs=1e-4)
+    assert "ref_ms" not in judged
+
+
+def test_no_reference_figure_without_a_reference_time_for_every_run():
+    runs = {"cpu_ms": [20.0, 30.0], "time_ms": [21.0, 31.0], "ref_ms": [4.0, 0.0]}  # a clock too coarse (gVisor)
+    judged = judge_test({"kind": "assert", "code": "f()"}, {"status": "passed", "time_ms": 21.0, "runs": runs})
+    assert judged["cpu_ms"] == 20.0 and "cpu_ref" not in judged and "cpu_ref_spread" not in judged
+
+
 def test_a_test_timed_once_has_no_spread():
     judged = judge_test({"kind": "assert", "code": "f()"}, {"status": "passed", "time_ms": 2.0, "cpu_ms": 1.5})
     assert (judged["cpu_ms"], judged["time_ms"]) == (1.5, 2.0) and "cpu_spread" not in judged

@@ -65,6 +65,8 @@ _oom_seen = 0  # the container's OOM-kill counter as of the last test
 CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
 # Imported once here, so a test's `from typing import List` finds them loaded (measured in
 # benchmarks/README.md: each adds well under 0.1 ms to a fork, and saves 1-6 ms per import).
+REFERENCE_UNIT = 100_000  # iterations of the loop re-timed tests are also measured in
+REFERENCE_LOOPS_PER_MS = 25_000  # about, in this image on this kind of machine; sizes the loop only
 PRELOADED = ("typing", "heapq", "bisect", "string", "copy")
 MAX_RECORD_BYTES = 4 << 20
 MAX_STDERR_CHARS = 4096
@@ -206,7 +208,11 @@ def run_timed(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
     Run k of a re-timed test is pinned to the k-th of our CPUs in turn: on a shared host one core
     can run ~1.8x slow for a second or two (a busy SMT sibling), so runs back to back on whatever
     core the scheduler picked measure that spell, while the least of runs spread over the cores
-    measures the code (measured in benchmarks/README.md)."""
+    measures the code. When both cores are slow for longer than all the runs take, only a
+    yardstick timed beside each run tells: every run also gets `ref_ms`, the CPU time of a fixed
+    loop (per `REFERENCE_UNIT` iterations) timed here on its CPU just before and just after it
+    (the first run: after it, once it has told how long the loop should be). Timed once per CPU
+    instead, at the job's start and end, it missed too many spells (benchmarks/README.md)."""
     repeats = int(job.get("timing_repeats", 1))
     if repeats <= 1:
         return run_test(job, test, limits, budget_end)
@@ -215,18 +221,25 @@ def run_timed(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
         first = _run_on(cpus[0], job, test, limits, budget_end)
         if first["status"] not in ("passed", "completed"):
             return first
-        runs = {"time_ms": [first["time_ms"]], "cpu_ms": [first["cpu_ms"]]}
+        # An eighth of the test each side, within bounds: the yardstick costs a part of what it measures.
+        loops = min(max(int(first["cpu_ms"] * REFERENCE_LOOPS_PER_MS / 8), 2_000), 150_000)
+        runs = {"time_ms": [first["time_ms"]], "cpu_ms": [first["cpu_ms"]], "ref_ms": [_reference_ms(cpus[0], loops)]}
         for k in range(1, repeats):
             if time.monotonic() >= budget_end:
                 break
-            again = _run_on(cpus[k % len(cpus)], job, test, limits, budget_end)
+            cpu = cpus[k % len(cpus)]
+            before = _reference_ms(cpu, loops)
+            again = _run_on(cpu, job, test, limits, budget_end)
+            after = _reference_ms(cpu, loops)
             first["clean"] &= again["clean"]
             if again["status"] != first["status"]:
                 break
             runs["time_ms"].append(again["time_ms"])
             runs["cpu_ms"].append(again["cpu_ms"])
+            runs["ref_ms"].append((before + after) / 2)
     finally:
         os.sched_setaffinity(0, cpus)
+    runs["ref_ms"] = [round(ref, 4) for ref in runs["ref_ms"]]
     first["runs"] = runs
     return first
 
@@ -235,6 +248,16 @@ def _run_on(cpu: int, job: dict, test: dict, limits: dict, budget_end: float) ->
     """`run_test` with its fork on `cpu` (the fork inherits our affinity)."""
     os.sched_setaffinity(0, (cpu,))
     return run_test(job, test, limits, budget_end)
+
+
+def _reference_ms(cpu: int, loops: int) -> float:
+    """Our CPU time on `cpu` for a fixed pure-Python loop, per `REFERENCE_UNIT` iterations: the
+    unit re-timed tests are also reported in, as a slow spell of the core stretches both alike.
+    Timed here, with every process of the test gone, so no candidate code runs beside it."""
+    os.sched_setaffinity(0, (cpu,))
+    start = time.thread_time()
+    sum(i * i for i in range(loops))
+    return (time.thread_time() - start) * 1000 * REFERENCE_UNIT / loops
 
 
 def run_test(job: dict, test: dict, limits: dict, budget_end: float) -> dict:

@@ -90,6 +90,12 @@ class TestResult(BaseModel):
     stderr: str | None = None
     timing_runs: int | None = Field(None, description="runs behind cpu_ms (least) and time_ms (median)")
     cpu_spread: float | None = Field(None, description="coefficient of variation of the runs' CPU times")
+    cpu_ref: float | None = Field(
+        None,
+        description="re-timed tests: CPU time as a multiple of the supervisor's reference loop timed on the same"
+        " CPU around each run (median over the runs), steady through a host's slow spells (extension)",
+    )
+    cpu_ref_spread: float | None = Field(None, description="coefficient of variation of the runs' cpu_ref")
 
 
 class Timing(BaseModel):

@@ -29,7 +29,10 @@ def timing_summary(runs: dict) -> dict:
     """A re-timed test's figures (`timing_repeats`): its least CPU time, because neighbours on a
     shared core (other jobs, a busy hyperthread sibling) only ever add CPU time, so the minimum is
     the estimate that repeats; the median wall time; and the spread of the CPU times (coefficient
-    of variation), which CodeDPO uses to skip speed differences within the noise."""
+    of variation), which CodeDPO uses to skip speed differences within the noise. Where the
+    supervisor timed its reference loop around each run, also `cpu_ref`, the median of the runs'
+    CPU times over the loop's: a spell that slows the whole host for longer than the runs take
+    moves every run's CPU time (so the least, too), and the loop's by as much, not their ratio."""
     cpus, walls = runs["cpu_ms"], runs["time_ms"]
     summary = {
         "time_ms": round(statistics.median(walls), 3),
@@ -38,6 +41,12 @@ def timing_summary(runs: dict) -> dict:
     }
     if len(cpus) > 1 and summary["cpu_ms"] > 0:
         summary["cpu_spread"] = round(statistics.pstdev(cpus) / statistics.mean(cpus), 4)
+    refs = runs.get("ref_ms", [])
+    if len(refs) == len(cpus) and all(ref > 0 for ref in refs):
+        ratios = [cpu / ref for cpu, ref in zip(cpus, refs, strict=True)]
+        summary["cpu_ref"] = round(statistics.median(ratios), 4)
+        if len(ratios) > 1 and summary["cpu_ref"] > 0:
+            summary["cpu_ref_spread"] = round(statistics.pstdev(ratios) / statistics.mean(ratios), 4)
     return summary
 
 

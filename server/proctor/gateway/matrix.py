@@ -22,7 +22,7 @@ from proctor.ranking.schemas import MatrixRequest, RankRequest
 from proctor.schemas import ScoreRequest
 
 BUDGET_EXHAUSTED = "job time budget exhausted"  # the supervisor's error for a test it never started
-CELL_FIELDS = ("time_ms", "cpu_ms", "cpu_spread", "timing_runs")
+CELL_FIELDS = ("time_ms", "cpu_ms", "cpu_spread", "cpu_ref", "cpu_ref_spread", "timing_runs")
 
 
 def admit(body: MatrixRequest | RankRequest, timing_repeats: int, settings: Settings) -> list[dict]:
@@ -51,8 +51,8 @@ def _cut(cell: dict) -> bool:
 
 
 async def run(dispatcher: Dispatcher, requests: list[dict]) -> dict:
-    """The matrix response (`compile_ok`, and per cell `status`, `time_ms`, `cpu_ms`, `cpu_spread`,
-    `timing_runs`) for resolved requests that differ only in their code."""
+    """The matrix response (`compile_ok`, and per cell `status` and the `CELL_FIELDS`) for resolved
+    requests that differ only in their code."""
     compile_ok: list[bool | None] = [None] * len(requests)
     cells: list[list[dict | None]] = [[None] * len(r["tests"]) for r in requests]
     pending = {c: list(range(len(r["tests"]))) for c, r in enumerate(requests)}

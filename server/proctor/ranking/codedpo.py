@@ -27,12 +27,19 @@ CPU_FLOOR_MS = 0.001  # the supervisor reports microseconds; keeps a speed-up fi
 
 @dataclass(frozen=True)
 class Efficiency:
-    """One code that passes every trusted test: its CPU time on them, the spread, the speed-up."""
+    """One code that passes every trusted test: its CPU time on them, the spread, the speed-up,
+    and, where every timed code has it, its time in reference-loop units (`cpu_ref`), which
+    the spread, the speed-up and the efficiency pair are then taken from."""
 
     code: int
     cpu_ms: float
     spread: float | None
     speedup: float
+    cpu_ref: float | None = None
+
+    @property
+    def basis(self) -> float:
+        return self.cpu_ms if self.cpu_ref is None else self.cpu_ref
 
 
 @dataclass(frozen=True)
@@ -87,31 +94,45 @@ def correctness_pair(code_scores: Sequence[float]) -> Pair | Skipped:
     return Pair("correctness", best, worst, code_scores[best] - code_scores[worst])
 
 
+Cells = Sequence[Sequence[float | None]]
+
+
 def measure(
     links: Sequence[Sequence[bool]],
     trusted: Sequence[int],
-    cpu_ms: Sequence[Sequence[float | None]],
-    cpu_spread: Sequence[Sequence[float | None]],
+    cpu_ms: Cells,
+    cpu_spread: Cells,
+    cpu_ref: Cells | None = None,
+    cpu_ref_spread: Cells | None = None,
 ) -> list[Efficiency]:
     """CPU time on the trusted tests of every code that passes them all, and its speed-up against
     the slowest of them. A code's time is the sum of its per-test CPU times (each the least over
     its runs); its spread (coefficient of variation) combines the per-test spreads as independent
-    errors. A test measured only once
-    has no spread and adds none; a code none of whose tests has one gets `spread` None. A cell's
-    CPU time includes loading the candidate, so speed-ups of fast codes are understated."""
+    errors. A test measured only once has no spread and adds none; a code none of whose tests has
+    one gets `spread` None. A cell's CPU time includes loading the candidate, so speed-ups of fast
+    codes are understated. When every trusted cell of every timed code has `cpu_ref` (re-timed
+    against the supervisor's reference loop), spreads and speed-ups come from those instead: a
+    slow spell of the host's CPUs during some codes' runs shifts their `cpu_ms`, not their `cpu_ref`."""
     if not trusted:
         return []
+    codes = [c for c, row in enumerate(links) if all(row[t] for t in trusted)]
+    by_ref = cpu_ref is not None and all(cpu_ref[c][t] is not None for c in codes for t in trusted)
+    times, time_spreads = (cpu_ref, cpu_ref_spread) if by_ref else (cpu_ms, cpu_spread)
     timed = []
-    for c, row in enumerate(links):
-        if not all(row[t] for t in trusted):
-            continue
-        total = sum(cpu_ms[c][t] or 0.0 for t in trusted)
-        spreads = [(cpu_spread[c][t], cpu_ms[c][t] or 0.0) for t in trusted if cpu_spread[c][t] is not None]
-        spread = math.sqrt(sum((s * ms) ** 2 for s, ms in spreads)) / total if spreads and total > 0 else None
+    for c in codes:
+        total = sum(times[c][t] or 0.0 for t in trusted)
+        spreads = [(time_spreads[c][t], times[c][t] or 0.0) for t in trusted if time_spreads[c][t] is not None]
+        spread = math.sqrt(sum((s * x) ** 2 for s, x in spreads)) / total if spreads and total > 0 else None
         timed.append((c, total, spread))
     slowest = max((total for _, total, _ in timed), default=0.0)
     return [
-        Efficiency(c, round(total, 3), spread and round(spread, 4), round(slowest / max(total, CPU_FLOOR_MS), 4))
+        Efficiency(
+            c,
+            round(sum(cpu_ms[c][t] or 0.0 for t in trusted), 3),
+            spread and round(spread, 4),
+            round(slowest / max(total, CPU_FLOOR_MS), 4),
+            round(total, 4) if by_ref else None,
+        )
         for c, total, spread in timed
     ]
 
@@ -125,27 +146,29 @@ def efficiency_pair(timed: Sequence[Efficiency], trusted: Sequence[int], min_spe
         return Skipped("efficiency", "no_trusted_tests")
     if len(timed) < 2:
         return Skipped("efficiency", "fewer_than_two_correct")
-    fast = min(timed, key=lambda e: e.cpu_ms)
-    slow = max(timed, key=lambda e: e.cpu_ms)
-    if slow.cpu_ms < min_speedup * fast.cpu_ms:
+    fast = min(timed, key=lambda e: e.basis)
+    slow = max(timed, key=lambda e: e.basis)
+    if slow.basis < min_speedup * fast.basis:
         return Skipped("efficiency", "below_min_speedup")
-    if slow.cpu_ms * (1 - (slow.spread or 0.0)) < min_speedup * fast.cpu_ms * (1 + (fast.spread or 0.0)):
+    if slow.basis * (1 - (slow.spread or 0.0)) < min_speedup * fast.basis * (1 + (fast.spread or 0.0)):
         return Skipped("efficiency", "within_timing_spread")
-    return Pair("efficiency", fast.code, slow.code, round(slow.cpu_ms - fast.cpu_ms, 3))
+    return Pair("efficiency", fast.code, slow.code, round(slow.basis - fast.basis, 4))
 
 
 def rank(
     links: Sequence[Sequence[bool]],
-    cpu_ms: Sequence[Sequence[float | None]],
-    cpu_spread: Sequence[Sequence[float | None]],
+    cpu_ms: Cells,
+    cpu_spread: Cells,
     damping: float = DAMPING,
     iterations: int = ITERATIONS,
     min_speedup: float = MIN_SPEEDUP,
+    cpu_ref: Cells | None = None,
+    cpu_ref_spread: Cells | None = None,
 ) -> Ranking:
     """Scores, trusted tests, efficiency and the two pairs CodeDPO builds from one problem."""
     code_scores, test_scores = self_verify(links, damping, iterations)
     trusted = trusted_tests(links, code_scores)
-    timed = measure(links, trusted, cpu_ms, cpu_spread)
+    timed = measure(links, trusted, cpu_ms, cpu_spread, cpu_ref, cpu_ref_spread)
     pairs, skipped = [], []
     for found in (correctness_pair(code_scores), efficiency_pair(timed, trusted, min_speedup)):
         (pairs if isinstance(found, Pair) else skipped).append(found)

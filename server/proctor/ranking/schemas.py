@@ -1,7 +1,8 @@
 """The contract of POST /v1/matrix and POST /v1/rank (shared/API.md), as pydantic models.
 
-Fields beyond API.md are extensions: `cache` in both requests, per-cell `cpu_ms`, `cpu_spread` and
-`timing_runs` in the matrix, and `skipped` (pairs not emitted, by kind and reason) in both rank responses.
+Fields beyond API.md are extensions: `cache` in both requests, per-cell `cpu_ms`, `cpu_spread`, `cpu_ref`,
+`cpu_ref_spread` and `timing_runs` in the matrix, `cpu_ref` in CodeDPO's efficiency entries, and
+`skipped` (pairs not emitted, by kind and reason) in both rank responses.
 """
 
 from typing import Literal
@@ -45,6 +46,10 @@ class MatrixResponse(BaseModel):
     time_ms: list[list[float]]
     cpu_ms: list[list[float | None]] = Field(description="CPU time (least over timing_repeats runs; extension)")
     cpu_spread: list[list[float | None]] = Field(description="coefficient of variation over the runs (extension)")
+    cpu_ref: list[list[float | None]] = Field(
+        description="re-timed cells: CPU time in units of the supervisor's reference loop (median; extension)"
+    )
+    cpu_ref_spread: list[list[float | None]] = Field(description="coefficient of variation of cpu_ref (extension)")
     timing_runs: list[list[int | None]] = Field(description="runs behind the CPU times (extension)")
 
 
@@ -52,7 +57,10 @@ class PairOut(BaseModel):
     kind: Literal["correctness", "efficiency", "rank"]
     chosen: int
     rejected: int
-    margin: float = Field(description="score difference, or CPU milliseconds for efficiency")
+    margin: float = Field(
+        description="score difference, or for efficiency the CPU time difference: milliseconds, or reference"
+        " loops when the efficiency entries carry cpu_ref"
+    )
 
 
 class SkippedOut(BaseModel):
@@ -66,6 +74,7 @@ class EfficiencyOut(BaseModel):
     cpu_ms: float
     spread: float | None
     speedup: float
+    cpu_ref: float | None = Field(None, description="set when spread and speedup come from cpu_ref (extension)")
 
 
 class CodeDpoResponse(BaseModel):

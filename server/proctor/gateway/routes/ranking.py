@@ -53,7 +53,15 @@ async def rank(raw: Request, body: RankRequest, settings: deps.SettingsDep, disp
         return JSONBytes({"method": "rrtf", "categories": categories, **asdict(ranked), "matrix": cells})
     try:
         ranked = await run_in_threadpool(
-            codedpo.rank, links, cells["cpu_ms"], cells["cpu_spread"], body.damping, body.iterations, body.min_speedup
+            codedpo.rank,
+            links,
+            cells["cpu_ms"],
+            cells["cpu_spread"],
+            body.damping,
+            body.iterations,
+            body.min_speedup,
+            cells["cpu_ref"],
+            cells["cpu_ref_spread"],
         )
     except OverflowError as exc:
         raise ApiError(422, "invalid_request", str(exc), "iterations") from exc
