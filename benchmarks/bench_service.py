@@ -156,9 +156,10 @@ def cache_hit(client: ProctorClient) -> dict:
 async def timing_stability(url: str, retimings: int = 30, repeats: int = 5) -> dict:
     """A ~50 ms CPU-bound test re-timed `retimings` times while the service is loaded by other work.
 
-    Each re-timing is one request as CodeDPO sends it (`timing_repeats` runs, the service reports
-    the least CPU time); the figure is the coefficient of variation of those reported times. Beside
-    it, the spread of single runs, as one request with `retimings` runs reports it."""
+    Each re-timing is one request as CodeDPO sends it (`timing_repeats` runs); the figures are the
+    coefficients of variation of what the service reports: `cpu_ref` (the runs' CPU time in units
+    of the supervisor's reference loop, what CodeDPO ranks on) and `cpu_ms` (the least CPU time of
+    the runs). Beside them, the spread of single runs, as one request with `retimings` runs reports it."""
     code = "def work():\n    return sum(i * i for i in range(1_800_000))\n"  # ~50 ms on this VM
     tests = [{"kind": "assert", "code": "work()"}]
     async with AsyncProctorClient(url, timeout=600, max_concurrency=8, batch_size=100) as client:
@@ -170,19 +171,23 @@ async def timing_stability(url: str, retimings: int = 30, repeats: int = 5) -> d
 
         load = asyncio.ensure_future(keep_busy())
         await asyncio.sleep(1)
-        reported = []
+        reported, in_loops = [], []
         for _ in range(retimings):
-            timed = await client.score(code, tests, timing_repeats=repeats, cache=False)
-            reported.append(timed.tests[0].extra["cpu_ms"])
+            timed = (await client.score(code, tests, timing_repeats=repeats, cache=False)).tests[0].extra
+            reported.append(timed["cpu_ms"])
+            in_loops.append(timed["cpu_ref"])
         single = await client.score(code, tests, timing_repeats=retimings, cache=False)
         done.set()
         await load
     return {
         "cpu_ms_median": statistics.median(reported),
         "cpu_cv": statistics.pstdev(reported) / statistics.mean(reported),
+        "cpu_ref_median": statistics.median(in_loops),
+        "cpu_ref_cv": statistics.pstdev(in_loops) / statistics.mean(in_loops),
         "retimings": retimings,
         "timing_repeats": repeats,
         "reported_cpu_ms": reported,
+        "reported_cpu_ref": in_loops,
         "single_run_cv": single.tests[0].extra["cpu_spread"],
     }
 
@@ -222,9 +227,9 @@ def report(results: dict) -> None:
         ("mixed RL batch", f"{mix['wall_s']:.1f} s", f"bound {mix['bound_s']:.1f} s",
          f"{mix['ratio_to_bound']:.2f} of bound", "<= 1.0"),
         ("cache hit (server)", f"{cache['hit_server_ms_p50']:.2f} ms", "", "", "<= 2 ms"),
-        ("timing stability", f"CV {timing['cpu_cv'] * 100:.1f} %",
-         f"{timing['retimings']} x {timing['timing_repeats']} runs, {timing['cpu_ms_median']:.1f} ms CPU; "
-         f"single runs CV {timing['single_run_cv'] * 100:.1f} %", "", "<= 5 %"),
+        ("timing stability", f"CV {timing['cpu_ref_cv'] * 100:.1f} % (cpu_ref)",
+         f"{timing['retimings']} x {timing['timing_repeats']} runs; cpu_ms (least) CV {timing['cpu_cv'] * 100:.1f} %"
+         f" at {timing['cpu_ms_median']:.1f} ms; single runs CV {timing['single_run_cv'] * 100:.1f} %", "", "<= 5 %"),
         ("memory, idle service", f"{mem['total_mb']:.0f} MB", f"gateway {mem['gateway_mb']:.0f} MB", "", "< 1024 MB"),
     ]  # fmt: skip
     table = Table(title="Proctor benchmarks")
