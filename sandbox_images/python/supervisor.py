@@ -417,7 +417,7 @@ def run_child(target, limits: dict, timeout: float, stdin: bytes) -> dict:
     result = {
         "status": status,
         "time_ms": round(elapsed_ms, 3),
-        "cpu_ms": round((rusage.ru_utime + rusage.ru_stime) * 1000, 3) if rusage else 0.0,
+        "cpu_ms": round(((rusage.ru_utime + rusage.ru_stime if rusage else 0.0) + child.others_cpu_s) * 1000, 3),
         "memory_kb": rusage.ru_maxrss if rusage else 0,
         "clean": clean,
         "stdout": bytes(child.out[:output_cap]),
@@ -460,6 +460,7 @@ class Child:
         self._open = set(self._bufs)
         self.wait_status: int | None = None
         self.rusage = None
+        self.others_cpu_s = 0.0  # what the processes it left behind ran, once `finish` reaped them
 
     def pump(self, deadline: float) -> bool:
         """Take what arrives until something does, the child ends, or `deadline`; False past it."""
@@ -521,7 +522,7 @@ class Child:
     def finish(self) -> bool:
         """Kill the child and everything it started, take the rest of its output, empty the
         scratch space; False when that could not be done (the sandbox is then recycled)."""
-        rusage = kill_everything(self.pid if self.wait_status is None else None)
+        rusage, self.others_cpu_s = kill_everything(self.pid if self.wait_status is None else None)
         self.rusage = self.rusage or rusage
         for fd in self._open:
             while _read_into(fd, self._bufs[fd]):
@@ -567,20 +568,24 @@ def _parse_records(raw: bytes) -> dict:
     return {"record": record, "record_ok": True, "record_error": None}
 
 
-def kill_everything(pid: int | None):
-    """SIGKILL every process but PID 1 and reap them all; returns `pid`'s rusage if given."""
+def kill_everything(pid: int | None) -> tuple[resource.struct_rusage | None, float]:
+    """SIGKILL every process but PID 1 and reap them all; returns `pid`'s rusage if given, and the
+    CPU seconds of every other process reaped: ones the test started and never waited for (orphans
+    come to us, zombies too once their parent is gone), whose time no rusage of the test holds."""
     with contextlib.suppress(ProcessLookupError):
         os.kill(-1, signal.SIGKILL)
-    rusage = None
+    rusage, others = None, 0.0
     while True:
         try:
             got, _, ru = os.wait4(-1, 0)
         except ChildProcessError:
-            return rusage
+            return rusage, others
         except InterruptedError:
             continue
         if got == pid:
             rusage = ru
+        else:
+            others += ru.ru_utime + ru.ru_stime
 
 
 def reset_scratch() -> bool:

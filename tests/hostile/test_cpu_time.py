@@ -1,0 +1,37 @@
+"""Looking fast by working elsewhere: CPU time counts every process a test started.
+
+CodeDPO's efficiency pairs rank codes by CPU time. A test that hands its work to a process it
+never waits for (an orphan, or a child it leaves a zombie) would look nearly free if only the
+test's own process and what it reaped were counted; the supervisor reaps those processes itself
+when the test ends and adds their CPU time (`test` isolation, which re-timed tests, the matrix and
+the rankings use).
+"""
+
+import pytest
+
+WORK = "sum(i * i for i in range(3_000_000))"
+HONEST = f"def work():\n    return {WORK}\n"
+# The work runs in a grandchild whose parent exits at once: the test never waits for it.
+ORPHAN = (
+    "import os\n"
+    "def work():\n"
+    "    r, w = os.pipe()\n"
+    "    if os.fork() == 0:\n"
+    "        if os.fork() == 0:\n"
+    f"            os.write(w, str({WORK}).encode())\n"
+    "        os._exit(0)\n"
+    "    os.close(w)\n"
+    "    return int(os.read(r, 100))\n"
+)
+# The work runs in a child the test leaves unreaped (a zombie when the test ends).
+ZOMBIE = ORPHAN.replace("        if os.fork() == 0:\n", "        if True:\n")
+TESTS = [{"kind": "call", "function": "work", "expected": sum(i * i for i in range(3_000_000))}]
+
+
+@pytest.mark.parametrize("code", [ORPHAN, ZOMBIE], ids=["orphan", "zombie"])
+@pytest.mark.parametrize("timing", [{"isolation": "test"}, {"timing_repeats": 2}], ids=["test", "retimed"])
+def test_work_in_a_process_the_test_does_not_wait_for_counts(sandboxed, code, timing):
+    honest = sandboxed.score(HONEST, TESTS, cache=False, **timing).tests[0]
+    hidden = sandboxed.score(code, TESTS, cache=False, **timing).tests[0]
+    assert honest.status == hidden.status == "passed", (honest, hidden)
+    assert hidden.extra["cpu_ms"] > 0.5 * honest.extra["cpu_ms"], (honest, hidden)
