@@ -1,4 +1,6 @@
-"""Looking fast by working elsewhere: CPU time counts every process a test started.
+"""CPU time as the supervisor reports it, under both runtimes.
+
+Looking fast by working elsewhere: CPU time counts every process a test started.
 
 CodeDPO's efficiency pairs rank codes by CPU time. A test that hands its work to a process it
 never waits for (an orphan, or a child it leaves a zombie) would look nearly free if only the
@@ -35,3 +37,11 @@ def test_work_in_a_process_the_test_does_not_wait_for_counts(sandboxed, code, ti
     hidden = sandboxed.score(code, TESTS, cache=False, **timing).tests[0]
     assert honest.status == hidden.status == "passed", (honest, hidden)
     assert hidden.extra["cpu_ms"] > 0.5 * honest.extra["cpu_ms"], (honest, hidden)
+
+
+def test_cpu_ref_only_where_the_cpu_clock_can_time_the_reference_loop(sandboxed):
+    """gVisor's CPU clocks move in 10 ms steps, which cannot time a loop of a few milliseconds:
+    there a re-timed test reports `cpu_ms` and no `cpu_ref` (ranking then falls back to `cpu_ms`)."""
+    timed = sandboxed.score(HONEST, TESTS, cache=False, timing_repeats=3).tests[0]
+    assert timed.status == "passed" and timed.extra["timing_runs"] == 3
+    assert ("cpu_ref" in timed.extra) == (sandboxed.runtime == "runc"), timed.extra
