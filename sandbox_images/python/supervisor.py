@@ -63,10 +63,10 @@ SCRATCH_DIRS = ("/tmp", "/dev/shm")
 OOM_COUNTERS = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
 _oom_seen = 0  # the container's OOM-kill counter as of the last test
 CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
-# Imported once here, so a test's `from typing import List` finds them loaded (measured in
-# benchmarks/README.md: each adds well under 0.1 ms to a fork, and saves 1-6 ms per import).
 REFERENCE_UNIT = 100_000  # iterations of the loop re-timed tests are also measured in
 REFERENCE_LOOPS_PER_MS = 25_000  # about, in this image on this kind of machine; sizes the loop only
+# Imported once here, so a test's `from typing import List` finds them loaded (measured in
+# benchmarks/README.md: each adds well under 0.1 ms to a fork, and saves 1-6 ms per import).
 PRELOADED = ("typing", "heapq", "bisect", "string", "copy")
 MAX_RECORD_BYTES = 4 << 20
 MAX_STDERR_CHARS = 4096

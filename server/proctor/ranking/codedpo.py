@@ -39,6 +39,7 @@ class Efficiency:
 
     @property
     def basis(self) -> float:
+        """What the speed-up and the efficiency pair compare."""
         return self.cpu_ms if self.cpu_ref is None else self.cpu_ref
 
 
@@ -116,7 +117,11 @@ def measure(
     if not trusted:
         return []
     codes = [c for c, row in enumerate(links) if all(row[t] for t in trusted)]
-    by_ref = cpu_ref is not None and all(cpu_ref[c][t] is not None for c in codes for t in trusted)
+    by_ref = (
+        cpu_ref is not None
+        and cpu_ref_spread is not None
+        and all(cpu_ref[c][t] is not None for c in codes for t in trusted)
+    )
     times, time_spreads = (cpu_ref, cpu_ref_spread) if by_ref else (cpu_ms, cpu_spread)
     timed = []
     for c in codes:
