@@ -160,7 +160,7 @@ async def timing_stability(url: str, retimings: int = 30, repeats: int = 5) -> d
     coefficients of variation of what the service reports: `cpu_ref` (the runs' CPU time in units
     of the supervisor's reference loop, what CodeDPO ranks on) and `cpu_ms` (the least CPU time of
     the runs). Beside them, the spread of single runs, as one request with `retimings` runs reports it."""
-    code = "def work():\n    return sum(i * i for i in range(1_800_000))\n"  # ~50 ms on this VM
+    code = "def work():\n    return sum(i * i for i in range(1_800_000))\n"  # 46-80 ms on the VMs measured
     tests = [{"kind": "assert", "code": "work()"}]
     async with AsyncProctorClient(url, timeout=600, max_concurrency=8, batch_size=100) as client:
         done = asyncio.Event()
