@@ -220,19 +220,20 @@ def run_timed(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
         return run_test(job, test, limits, budget_end)
     cpus = sorted(os.sched_getaffinity(0))
     try:
-        first = _run_on(cpus[0], job, test, limits, budget_end)
+        os.sched_setaffinity(0, (cpus[0],))  # each run's fork inherits our affinity
+        first = run_test(job, test, limits, budget_end)
         if first["status"] not in ("passed", "completed"):
             return first
         # An eighth of the test each side, within bounds: the yardstick costs a part of what it measures.
         loops = min(max(int(first["cpu_ms"] * REFERENCE_LOOPS_PER_MS / 8), 2_000), 150_000) if _fine_cpu_clock else 0
-        runs = {"time_ms": [first["time_ms"]], "cpu_ms": [first["cpu_ms"]], "ref_ms": [_reference_ms(cpus[0], loops)]}
+        runs = {"time_ms": [first["time_ms"]], "cpu_ms": [first["cpu_ms"]], "ref_ms": [_reference_ms(loops)]}
         for k in range(1, repeats):
             if time.monotonic() >= budget_end:
                 break
-            cpu = cpus[k % len(cpus)]
-            before = _reference_ms(cpu, loops)
-            again = _run_on(cpu, job, test, limits, budget_end)
-            after = _reference_ms(cpu, loops)
+            os.sched_setaffinity(0, (cpus[k % len(cpus)],))
+            before = _reference_ms(loops)
+            again = run_test(job, test, limits, budget_end)
+            after = _reference_ms(loops)
             first["clean"] &= again["clean"]
             if again["status"] != first["status"]:
                 break
@@ -246,19 +247,13 @@ def run_timed(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
     return first
 
 
-def _run_on(cpu: int, job: dict, test: dict, limits: dict, budget_end: float) -> dict:
-    """`run_test` with its fork on `cpu` (the fork inherits our affinity)."""
-    os.sched_setaffinity(0, (cpu,))
-    return run_test(job, test, limits, budget_end)
-
-
-def _reference_ms(cpu: int, loops: int) -> float:
-    """Our CPU time on `cpu` for a fixed pure-Python loop, per `REFERENCE_UNIT` iterations: the
-    unit re-timed tests are also reported in, as a slow spell of the core stretches both alike.
-    Timed here, with every process of the test gone, so no candidate code runs beside it."""
+def _reference_ms(loops: int) -> float:
+    """Our CPU time, on the CPU we are pinned to, for a fixed pure-Python loop, per
+    `REFERENCE_UNIT` iterations: the unit re-timed tests are also reported in, as a slow spell of
+    the core stretches both alike. Timed here, with every process of the test gone, so no
+    candidate code runs beside it."""
     if not loops:  # a CPU clock too coarse to time it: 0, and the worker reports no `cpu_ref`
         return 0.0
-    os.sched_setaffinity(0, (cpu,))
     start = time.thread_time()
     sum(i * i for i in range(loops))
     return (time.thread_time() - start) * 1000 * REFERENCE_UNIT / loops

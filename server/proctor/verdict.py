@@ -40,14 +40,19 @@ def timing_summary(runs: dict) -> dict:
         "timing_runs": len(cpus),
     }
     if len(cpus) > 1 and summary["cpu_ms"] > 0:
-        summary["cpu_spread"] = round(statistics.pstdev(cpus) / statistics.mean(cpus), 4)
+        summary["cpu_spread"] = _spread(cpus)
     refs = runs.get("ref_ms", [])
     if len(refs) == len(cpus) and all(ref > 0 for ref in refs):
         ratios = [cpu / ref for cpu, ref in zip(cpus, refs, strict=True)]
         summary["cpu_ref"] = round(statistics.median(ratios), 4)
         if len(ratios) > 1 and summary["cpu_ref"] > 0:
-            summary["cpu_ref_spread"] = round(statistics.pstdev(ratios) / statistics.mean(ratios), 4)
+            summary["cpu_ref_spread"] = _spread(ratios)
     return summary
+
+
+def _spread(values: list[float]) -> float:
+    """Coefficient of variation."""
+    return round(statistics.pstdev(values) / statistics.mean(values), 4)
 
 
 def judge_test(test: dict, raw: dict) -> dict:

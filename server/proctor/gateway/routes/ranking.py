@@ -60,8 +60,8 @@ async def rank(raw: Request, body: RankRequest, settings: deps.SettingsDep, disp
             body.damping,
             body.iterations,
             body.min_speedup,
-            cells["cpu_ref"],
-            cells["cpu_ref_spread"],
+            cpu_ref=cells["cpu_ref"],
+            cpu_ref_spread=cells["cpu_ref_spread"],
         )
     except OverflowError as exc:
         raise ApiError(422, "invalid_request", str(exc), "iterations") from exc
