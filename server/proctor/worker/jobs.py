@@ -16,6 +16,7 @@ from rq import get_current_job
 from proctor import cache, keys
 from proctor.limits import outer_budget
 from proctor.verdict import summarize
+from proctor.worker.intake import Intake
 from proctor.worker.sandbox import SandboxDied, SandboxError, SandboxPool, SandboxTampered, SandboxTimeout
 from proctor.worker.timing_lock import TimingLock
 
@@ -31,12 +32,13 @@ class _State:
     pool: SandboxPool | None = None
     executor: ThreadPoolExecutor | None = None
     timing: TimingLock | None = None
+    intake: Intake | None = None
 
 
-def install(pool: SandboxPool, timing: TimingLock | None) -> None:
-    """Give this process's jobs their sandboxes and the host's timing lock (None: timed jobs run
-    beside others); called once by the worker at start."""
-    _State.pool, _State.timing = pool, timing
+def install(pool: SandboxPool, timing: TimingLock | None, intake: Intake) -> None:
+    """Give this process's jobs their sandboxes, the host's timing lock (None: timed jobs run
+    beside others) and the count of items the process holds; called once by the worker at start."""
+    _State.pool, _State.timing, _State.intake = pool, timing, intake
     _State.executor = ThreadPoolExecutor(pool.size, thread_name_prefix="sandbox")
 
 
@@ -46,9 +48,14 @@ def run_chunk(reply_to: str, items: list[dict]) -> list[dict]:
     holds share its sandboxes first come, first served, so a sleeping item holds one sandbox,
     not the rest of its chunk."""
     redis: Redis = get_current_job().connection
+    intake = _State.intake
+    intake.take(len(items))
 
     def one(item: dict) -> dict:
-        outcome = score_item(item)
+        try:
+            outcome = score_item(item)
+        finally:
+            intake.done()
         res, err = outcome.get("result"), outcome.get("error")
         with redis.pipeline(transaction=False) as pipe:
             pipe.rpush(reply_to, keys.encode_reply(item["rid"], item["i"], **outcome))
@@ -58,7 +65,9 @@ def run_chunk(reply_to: str, items: list[dict]) -> list[dict]:
             pipe.execute()
         return {"index": item["i"], "category": res["category"] if res else None, "error": err}
 
-    return list(_State.executor.map(one, items))
+    # Every item runs even if one raises (map would cancel the rest), so each is counted done.
+    futures = [_State.executor.submit(one, item) for item in items]
+    return [future.result() for future in futures]
 
 
 def report_lost(job, connection: Redis, exc_type, exc_value, traceback) -> None:

@@ -24,6 +24,7 @@ from rq.worker import WorkerStatus
 from proctor import keys
 from proctor.config import Settings
 from proctor.worker import jobs
+from proctor.worker.intake import Intake
 from proctor.worker.sandbox import SandboxPool
 from proctor.worker.timing_lock import TimingLock
 
@@ -43,6 +44,9 @@ class ProctorWorker(SimpleWorker):
     death_penalty_class = TimerDeathPenalty
     max_connection_wait_time = 2.0  # back in service within seconds of Redis returning
 
+    intake: Intake
+    stopping: threading.Event
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.current: tuple | None = None
@@ -55,6 +59,11 @@ class ProctorWorker(SimpleWorker):
         """Never in a worker thread: run_worker runs RQ's maintenance in the main thread, because
         RQ runs the failure callbacks of abandoned jobs under a SIGALRM timeout."""
         return False
+
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None):
+        """Wait on the queue only in this process's turn (worker/intake.py); None ends the thread."""
+        with self.intake.turn(self.stopping) as ours:
+            return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time) if ours else None
 
     def execute_job(self, job, queue) -> None:
         execution = self.prepare_execution(job)
@@ -74,13 +83,17 @@ def run_worker(settings: Settings, slots: int | None = None) -> None:
     then let running jobs finish (up to STOP_GRACE_S) and remove the sandboxes."""
     slots = slots or settings.slots
     pool = SandboxPool(settings, slots)
-    jobs.install(pool, TimingLock(settings.timing_lock) if settings.timing_lock else None)
+    intake = Intake(slots)
+    jobs.install(pool, TimingLock(settings.timing_lock) if settings.timing_lock else None, intake)
     name = f"{socket.gethostname()}.{os.getpid()}"
+    stop = threading.Event()
     workers = []
     for i in range(slots):
         connection = Redis.from_url(settings.redis_url)
         queue = Queue(settings.queue_name, connection=connection)
-        workers.append(ProctorWorker([queue], connection=connection, name=f"{name}.{i}", worker_ttl=18))
+        worker = ProctorWorker([queue], connection=connection, name=f"{name}.{i}", worker_ttl=18)
+        worker.intake, worker.stopping = intake, stop
+        workers.append(worker)
     # Daemons: one idle in a blocking dequeue must not hold up the exit.
     threads = [
         threading.Thread(
@@ -88,7 +101,6 @@ def run_worker(settings: Settings, slots: int | None = None) -> None:
         )
         for w in workers
     ]
-    stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     pool_info = {
@@ -115,6 +127,7 @@ def run_worker(settings: Settings, slots: int | None = None) -> None:
                 log.warning("maintenance failed: %s", exc)
     finally:
         stop.set()
+        intake.wake()
         for worker in workers:
             worker._stop_requested = True  # RQ's flag: finish the running job, take no other
         deadline = time.monotonic() + STOP_GRACE_S

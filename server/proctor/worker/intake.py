@@ -1,0 +1,56 @@
+"""When a worker process takes work from the queue: only while one of its sandboxes would idle.
+
+Every RQ thread of every worker process blocks on the same Redis list, and Redis hands each job
+to the client that has waited longest, not to the least busy process: the chunks of one batch
+(one per process, gateway/dispatcher.py) all went to the threads of one process, which ran the
+whole batch on its own sandboxes while the others idled. So a process lets one thread at a time
+wait on the queue, and only while it holds fewer items than it has sandboxes; a chunk it takes
+counts until each of its items is done. Processes with nothing to do are then the ones waiting
+when a batch arrives, and each takes one chunk.
+"""
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class Intake:
+    """The items this process holds (taken, not yet finished) against its `sandboxes`."""
+
+    def __init__(self, sandboxes: int):
+        self.sandboxes = sandboxes
+        self.held = 0
+        self._waiting = False  # a thread of this process is taking its turn at the queue
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def turn(self, stopping: threading.Event) -> Iterator[bool]:
+        """Wait until this thread may take work: no other thread of the process is waiting on the
+        queue, and a sandbox would be free. Yields False when `stopping` is set instead."""
+        with self._changed:
+            self._changed.wait_for(lambda: stopping.is_set() or (not self._waiting and self.held < self.sandboxes))
+            if stopping.is_set():
+                yield False
+                return
+            self._waiting = True
+        try:
+            yield True
+        finally:
+            with self._changed:
+                self._waiting = False
+                self._changed.notify_all()
+
+    def take(self, items: int) -> None:
+        with self._changed:
+            self.held += items
+
+    def done(self) -> None:
+        """One item finished: its sandbox may take the next."""
+        with self._changed:
+            self.held -= 1
+            self._changed.notify_all()
+
+    def wake(self) -> None:
+        """Let waiting threads see that the process is stopping."""
+        with self._changed:
+            self._changed.notify_all()

@@ -1,0 +1,37 @@
+"""A busy service: work spreads over every worker process, and the load never becomes a verdict."""
+
+import uuid
+
+from redis import Redis
+from rq import Queue
+from rq.registry import FinishedJobRegistry
+
+from tests.conftest import running_service
+from tests.test_worker_faults import wait_for
+
+ADD = "def add(a, b):\n    return a + b\n"
+def test_each_worker_process_takes_a_share_of_a_batch(redis_server):
+    """Every RQ thread of every process waits on one Redis list, which hands jobs to whoever has
+    waited longest: a batch's chunks all went to the threads of one process, round after round,
+    while the other process's sandboxes idled."""
+    with running_service(redis_server, workers=2, PROCTOR_SLOTS="2") as svc, svc.client(retries=0) as client:
+        finished = FinishedJobRegistry(queue=Queue(svc.queue, connection=Redis.from_url(svc.redis_url)))
+        for _ in range(3):
+            names = workers_of_a_batch(client, finished)
+            assert len({name.rsplit(".", 1)[0] for name in names}) == 2, names
+
+
+def workers_of_a_batch(client, finished: FinishedJobRegistry) -> list[str]:
+    """Score a batch of four (two chunks, one per process); the RQ workers that ran its chunks."""
+    marker = uuid.uuid4().hex
+    tests = [[{"kind": "assert", "code": f"assert add({i}, 1) == {i + 1}"}] for i in range(4)]
+    results = client.score_many([{"code": f"{ADD}# {marker}\n", "tests": t} for t in tests])
+    assert [r.category for r in results] == ["passed"] * 4
+
+    def chunks() -> list:
+        jobs = [finished.get_queue().fetch_job(job_id) for job_id in finished.get_job_ids()]
+        return [job for job in jobs if job and marker in job.args[1][0]["request"]["code"]]
+
+    # RQ files a job as finished just after its last reply went out.
+    wait_for(lambda: len(chunks()) == 2, what="both chunks filed as finished")
+    return [job.worker_name for job in chunks()]
