@@ -1,5 +1,6 @@
 """A busy service: work spreads over every worker process, and the load never becomes a verdict."""
 
+import os
 import uuid
 
 from redis import Redis
@@ -10,6 +11,17 @@ from tests.conftest import running_service
 from tests.test_worker_faults import wait_for
 
 ADD = "def add(a, b):\n    return a + b\n"
+# Runs until the test's own process has used `seconds` of CPU, however long that takes.
+BURN = (
+    "import time\n"
+    "def burn(seconds):\n"
+    "    start = time.process_time()\n"
+    "    while time.process_time() - start < seconds:\n"
+    "        pass\n"
+    "    return True\n"
+)
+
+
 def test_each_worker_process_takes_a_share_of_a_batch(redis_server):
     """Every RQ thread of every process waits on one Redis list, which hands jobs to whoever has
     waited longest: a batch's chunks all went to the threads of one process, round after round,
@@ -35,3 +47,29 @@ def workers_of_a_batch(client, finished: FinishedJobRegistry) -> list[str]:
     # RQ files a job as finished just after its last reply went out.
     wait_for(lambda: len(chunks()) == 2, what="both chunks filed as finished")
     return [job.worker_name for job in chunks()]
+
+
+def test_waiting_for_a_cpu_is_not_counted_against_a_tests_limit(redis_server):
+    """Six busy sandboxes per core: a test that needs 0.25 s of CPU takes about 1.5 s of wall
+    time, past its 1 s limit, yet gets the verdict an idle host gives, under either isolation.
+    A test that sleeps past the limit still times out: sleeping is not waiting for a CPU."""
+    sandboxes = 6 * (os.cpu_count() or 1)
+    burn = {
+        "code": BURN,
+        "tests": [{"kind": "assert", "code": "assert burn(0.25)"}],
+        "limits": {"test_time_s": 1},
+        "cache": False,
+    }
+    sleep = {
+        "code": "import time\n",
+        "tests": [{"kind": "assert", "code": "time.sleep(3)"}],
+        "limits": {"test_time_s": 1},
+        "cache": False,
+    }
+    burns = [{**burn, "isolation": isolation} for isolation in ("job", "test")] * (sandboxes - 1)
+    with running_service(redis_server, workers=1, PROCTOR_SLOTS=str(sandboxes)) as svc, svc.client(retries=0) as client:
+        results = client.score_many([*burns, sleep, sleep])
+    burned = [r.tests[0] for r in results[:-2]]
+    assert [t.status for t in burned] == ["passed"] * len(burns), [(t.status, t.time_ms) for t in burned]
+    assert max(t.time_ms for t in burned) > 1000  # they did wait: a wall-clock limit would have ended them
+    assert [r.tests[0].status for r in results[-2:]] == ["timeout"] * 2

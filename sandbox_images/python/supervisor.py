@@ -61,6 +61,8 @@ RESULT_FD = 3
 GO_FD = 4  # `job` isolation: one byte from us starts the next test; end of file ends the fork
 SCRATCH_DIRS = ("/tmp", "/dev/shm")
 OOM_COUNTERS = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
+# The CPU time of every process in the container: cgroup v1 (ns), or v2 (first line, usage_usec).
+SANDBOX_CPU_FILES = ("/sys/fs/cgroup/cpuacct/cpuacct.usage", "/sys/fs/cgroup/cpu.stat")
 _oom_seen = 0  # the container's OOM-kill counter as of the last test
 CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
 REFERENCE_UNIT = 100_000  # iterations of the loop re-timed tests are also measured in
@@ -73,6 +75,7 @@ MAX_STDERR_CHARS = 4096
 AS_OVERHEAD_MB = 64  # address space of the forked interpreter itself, on top of memory_mb
 
 _wake_r, _wake_w = -1, -1
+_sandbox_cpu_fd = -1  # one of SANDBOX_CPU_FILES, open for the container's life; -1 where none is (gVisor)
 _fine_cpu_clock = False  # whether our CPU clock can time the reference loop (gVisor's moves in 10 ms steps)
 _libc = ctypes.CDLL(None, use_errno=True)
 TOKEN_LEN = 32
@@ -82,7 +85,7 @@ _read, _write, _dumps = os.read, os.write, json.dumps
 
 
 def main() -> None:
-    global _wake_r, _wake_w, _oom_seen, _fine_cpu_clock
+    global _wake_r, _wake_w, _oom_seen, _fine_cpu_clock, _sandbox_cpu_fd
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     worker = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     worker.connect(SOCKET_PATH)
@@ -107,6 +110,7 @@ def main() -> None:
     sys.stderr.reconfigure(encoding="utf-8", errors="backslashreplace", line_buffering=True)
     _oom_seen = _oom_kills()
     _fine_cpu_clock = _cpu_clock_step_ms() < 0.1
+    _sandbox_cpu_fd = next((fd for fd in map(_open_or_none, SANDBOX_CPU_FILES) if fd >= 0), -1)
     _wake_r, _wake_w = os.pipe()
     os.set_blocking(_wake_w, False)
     os.set_blocking(_wake_r, False)
@@ -167,7 +171,7 @@ def run_job(job: dict) -> dict:
     comes before candidate code could forge one, and a pathological source can at worst kill that
     fork, not PID 1."""
     limits, tests = job["limits"], job["tests"]
-    budget_end = time.monotonic() + limits["time_s"]
+    budget = Budget(limits["time_s"], float(job.get("load_stretch", 1)))
     shared = job.get("isolation") == "job" and int(job.get("timing_repeats", 1)) <= 1
     reply: dict = {"compile": {"ok": True, "error": None}, "tests": []}
     peak_kb = 0
@@ -177,16 +181,16 @@ def run_job(job: dict) -> dict:
         if stop:
             reply["tests"].append({"status": "skipped", "time_ms": 0.0})
             continue
-        if budget_end - time.monotonic() <= 0:
+        if budget.end <= time.monotonic():
             reply["tests"].append(
                 {"status": "timeout", "time_ms": 0.0, "error": _err("Timeout", "job time budget exhausted")}
             )
             continue
         if shared and tests[i]["kind"] != "stdio":
             end = next((j for j in range(i, len(tests)) if tests[j]["kind"] == "stdio"), len(tests))
-            results = run_batch(job, tests[i:end], limits, budget_end)
+            results = run_batch(job, tests[i:end], limits, budget)
         else:
-            results = [run_timed(job, tests[i], limits, budget_end)]
+            results = [run_timed(job, tests[i], limits, budget)]
         for result in results:
             peak_kb = max(peak_kb, result.pop("memory_kb", 0))
             clean &= result.pop("clean")
@@ -202,7 +206,7 @@ def run_job(job: dict) -> dict:
     return reply
 
 
-def run_timed(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
+def run_timed(job: dict, test: dict, limits: dict, budget: "Budget") -> dict:
     """Run a test; if it completed, re-run it `timing_repeats` times and report every run's times
     (`runs`): the worker turns them into the figures it reports (least CPU time, median wall
     time, spread), which keeps `statistics` out of this process.
@@ -217,22 +221,22 @@ def run_timed(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
     instead, at the job's start and end, it missed too many spells (benchmarks/README.md)."""
     repeats = int(job.get("timing_repeats", 1))
     if repeats <= 1:
-        return run_test(job, test, limits, budget_end)
+        return run_test(job, test, limits, budget)
     cpus = sorted(os.sched_getaffinity(0))
     try:
         os.sched_setaffinity(0, (cpus[0],))  # each run's fork inherits our affinity
-        first = run_test(job, test, limits, budget_end)
+        first = run_test(job, test, limits, budget)
         if first["status"] not in ("passed", "completed"):
             return first
         # An eighth of the test each side, within bounds: the yardstick costs a part of what it measures.
         loops = min(max(int(first["cpu_ms"] * REFERENCE_LOOPS_PER_MS / 8), 2_000), 150_000) if _fine_cpu_clock else 0
         runs = {"time_ms": [first["time_ms"]], "cpu_ms": [first["cpu_ms"]], "ref_ms": [_reference_ms(loops)]}
         for k in range(1, repeats):
-            if time.monotonic() >= budget_end:
+            if time.monotonic() >= budget.end:
                 break
             os.sched_setaffinity(0, (cpus[k % len(cpus)],))
             before = _reference_ms(loops)
-            again = run_test(job, test, limits, budget_end)
+            again = run_test(job, test, limits, budget)
             after = _reference_ms(loops)
             first["clean"] &= again["clean"]
             if again["status"] != first["status"]:
@@ -267,16 +271,16 @@ def _cpu_clock_step_ms() -> float:
     return (now - start) * 1000
 
 
-def run_test(job: dict, test: dict, limits: dict, budget_end: float) -> dict:
+def run_test(job: dict, test: dict, limits: dict, budget: "Budget") -> dict:
     """One test in a fresh fork (`test` isolation)."""
-    timeout = _test_timeout(limits, budget_end)
+    timeout = _test_timeout(limits, budget)
     stdin = test.get("stdin", "").encode() if test["kind"] == "stdio" else b""
     nonce = os.urandom(16).hex()
-    res = run_child(lambda: _test_child(job["code"], test, nonce), limits, timeout, stdin)
+    res = run_child(lambda: _test_child(job["code"], test, nonce), limits, timeout, stdin, budget)
     return _outcome(res, test, limits, timeout, nonce)
 
 
-def run_batch(job: dict, tests: list[dict], limits: dict, budget_end: float) -> list[dict]:
+def run_batch(job: dict, tests: list[dict], limits: dict, budget: "Budget") -> list[dict]:
     """`job` isolation: one fork loads the candidate and runs `tests` in order, one record each.
 
     Returns the results of a prefix of `tests`, at least one: it stops after a test that ended
@@ -286,7 +290,7 @@ def run_batch(job: dict, tests: list[dict], limits: dict, budget_end: float) -> 
     the next go, so neither comes from the candidate's own process."""
     nonce = os.urandom(16).hex()
     go_r, go_w = os.pipe()
-    child = Child(lambda: _batch_child(job["code"], tests, nonce), limits, budget_end - time.monotonic(), b"", go_r)
+    child = Child(lambda: _batch_child(job["code"], tests, nonce), limits, budget.end - time.monotonic(), b"", go_r)
     os.close(go_r)
     clock = _cpu_clock(child.pid)
     cap = limits["output_kb"] * 1024
@@ -294,15 +298,18 @@ def run_batch(job: dict, tests: list[dict], limits: dict, budget_end: float) -> 
     failure = None
     while len(results) < len(tests) and failure is None:
         test = tests[len(results)]
-        timeout = _test_timeout(limits, budget_end)
-        if results and budget_end <= time.monotonic():
+        timeout = _test_timeout(limits, budget)
+        if results and budget.end <= time.monotonic():
             break
         child.reset_output()
         start, cpu_start = time.perf_counter(), _cpu_seconds(clock)
+        test_clock = TestClock(child, timeout, budget)
         with contextlib.suppress(BrokenPipeError):  # it has ended: the wait below says how
             os.write(go_w, b"g")
-        failure = child.wait_record(time.monotonic() + timeout, cap)
+        while (failure := child.wait_record(test_clock.deadline, cap)) == "timeout" and test_clock.extend():
+            pass
         res = {"time_ms": round((time.perf_counter() - start) * 1000, 3), "stderr": bytes(child.err)}
+        test_clock.settle()
         if failure is not None:
             break
         record, record_ok, record_error = child.take_record(len(results), nonce)
@@ -345,8 +352,81 @@ def _cpu_seconds(clock: int | None) -> float:
         return 0.0
 
 
-def _test_timeout(limits: dict, budget_end: float) -> float:
-    return min(limits["test_time_s"], max(budget_end - time.monotonic(), 0.001))
+def _test_timeout(limits: dict, budget: "Budget") -> float:
+    return min(limits["test_time_s"], max(budget.end - time.monotonic(), 0.001))
+
+
+class Budget:
+    """The job's `time_s`, counted as its tests' time is (TestClock): each test's wait for a CPU
+    moves the end, until it lies `stretch` times the budget after the start."""
+
+    def __init__(self, seconds: float, stretch: float):
+        now = time.monotonic()
+        self.stretch = max(stretch, 1.0)
+        self.end, self._last = now + seconds, now + seconds * self.stretch
+
+    def credit(self, seconds: float) -> None:
+        self.end = min(self.end + seconds, self._last)
+
+
+class TestClock:
+    """A test's time against its limit: wall time less what its process waited for a CPU (the
+    kernel's run delay for its main thread), but never less than the CPU time the whole sandbox
+    ran meanwhile.
+
+    With more sandboxes than cores, a busy host shares each core among many tests: one that needs
+    0.15 s of CPU took 2.4 s of wall time with 32 sandboxes busy on 2 cores, so a wall-clock limit
+    turned the host's load into timeout verdicts. The floor is what keeps a test from earning
+    time by making its own processes compete with it: they wait for one another, but the CPU time
+    of every one counts. Wall time may reach the budget's `stretch` times the limit; where the
+    runtime shows neither figure (gVisor), the limit is on wall time alone."""
+
+    def __init__(self, child: "Child", limit: float, budget: Budget):
+        self.limit, self.budget, self._child = limit, budget, child
+        self.start = time.monotonic()
+        self.deadline, self._last = self.start + limit, self.start + limit * budget.stretch
+        self._waited, self._cpu = child.run_delay_s(), _sandbox_cpu_s()
+
+    def used(self) -> tuple[float, float]:
+        """(seconds counted against the limit, seconds of wall time) so far."""
+        wall = time.monotonic() - self.start
+        waited, cpu = self._child.run_delay_s(), _sandbox_cpu_s()
+        if None in (waited, cpu, self._waited, self._cpu):
+            return wall, wall
+        return min(wall, max(wall - (waited - self._waited), cpu - self._cpu)), wall
+
+    def extend(self) -> bool:
+        """Once `deadline` has passed: move it by the time spent waiting for a CPU since the
+        start; False when the limit is spent (or the wall time may run no further)."""
+        used, _ = self.used()
+        now = time.monotonic()
+        if used >= self.limit or now >= self._last:
+            return False
+        self.deadline = min(now + self.limit - used, self._last)
+        return True
+
+    def settle(self) -> None:
+        """The test is over: the job's budget does not count its wait either."""
+        used, wall = self.used()
+        self.budget.credit(wall - used)
+
+
+def _open_or_none(path: str) -> int:
+    try:
+        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return -1
+
+
+def _sandbox_cpu_s() -> float | None:
+    """CPU seconds of every process this container has run, PID 1 included."""
+    if _sandbox_cpu_fd < 0:
+        return None
+    try:
+        raw = os.pread(_sandbox_cpu_fd, 128, 0)
+        return int(raw.split()[1]) / 1e6 if raw.startswith(b"usage_usec") else int(raw) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _outcome(res: dict, test: dict, limits: dict, timeout: float, nonce: str) -> dict:
@@ -401,7 +481,7 @@ def _judge_signal(signum: int, oom_killed: bool) -> dict:
     return {"status": "error", "error": _err("Signal", f"killed by {name}")}
 
 
-def run_child(target, limits: dict, timeout: float, stdin: bytes) -> dict:
+def run_child(target, limits: dict, timeout: float, stdin: bytes, budget: Budget) -> dict:
     """Fork `target`, feed stdin, collect stdout/stderr/result records under the limits.
 
     After the child ends, every other process in the container is killed, so nothing a test
@@ -409,16 +489,19 @@ def run_child(target, limits: dict, timeout: float, stdin: bytes) -> dict:
     """
     child = Child(target, limits, timeout, stdin)
     output_cap = limits["output_kb"] * 1024
-    deadline = time.monotonic() + timeout
+    clock = TestClock(child, timeout, budget)
     status = None
     while child.wait_status is None:
-        if not child.pump(deadline):
+        if not child.pump(clock.deadline):
+            if clock.extend():
+                continue
             status = "timeout"
             break
         if len(child.out) + len(child.err) > output_cap or len(child.res) > MAX_RECORD_BYTES:
             status = "output_limit"
             break
     elapsed_ms = (time.perf_counter() - child.started) * 1000
+    clock.settle()
     clean = child.finish()
     rusage = child.rusage
     result = {
@@ -462,6 +545,8 @@ class Child:
         for fd in (out_w, err_w, res_w, in_fd):
             os.close(fd)
         self.pid = pid
+        self._schedstat = _open_or_none(f"/proc/{pid}/schedstat")  # -1 under gVisor
+        self._run_delay: float | None = None
         self.out, self.err, self.res = bytearray(), bytearray(), bytearray()
         self._bufs = {out_r: self.out, err_r: self.err, res_r: self.res}
         self._open = set(self._bufs)
@@ -475,10 +560,19 @@ class Child:
         if left <= 0:
             return False
         self._read_ready(left)
+        self.run_delay_s()  # its last value, if the wait below reaps it
         got, status, rusage = os.wait4(self.pid, os.WNOHANG)
         if got:
             self.wait_status, self.rusage = status, rusage
         return True
+
+    def run_delay_s(self) -> float | None:
+        """Seconds its main thread has been runnable but not running (schedstat's second field),
+        as last read before it was reaped; None where the runtime does not show it (gVisor)."""
+        if self.wait_status is None and self._schedstat >= 0:
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                self._run_delay = int(os.pread(self._schedstat, 128, 0).split()[1]) / 1e9
+        return self._run_delay
 
     def _read_ready(self, timeout: float) -> bool:
         """Read once from each pipe that has data (or ends); whether any did."""
@@ -536,6 +630,8 @@ class Child:
                 pass
         for fd in self._bufs:
             os.close(fd)
+        if self._schedstat >= 0:
+            os.close(self._schedstat)
         return reset_scratch()
 
 

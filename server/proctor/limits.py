@@ -19,7 +19,8 @@ def resolve(requested: dict | None, settings: Settings) -> dict:
     return limits
 
 
-def outer_budget(limits: dict) -> float:
+def outer_budget(limits: dict, load_stretch: float) -> float:
     """How long the worker waits for the sandbox before it acts from outside: the job's own
-    budget, the compile step's, and a margin for the round trip."""
-    return limits["time_s"] + min(limits["test_time_s"], 10.0) + OUTER_MARGIN_S
+    budget and the compile step's, as far as waiting for a CPU may stretch them, and a margin for
+    the round trip."""
+    return (limits["time_s"] + min(limits["test_time_s"], 10.0)) * load_stretch + OUTER_MARGIN_S

@@ -45,3 +45,35 @@ def test_cpu_ref_only_where_the_cpu_clock_can_time_the_reference_loop(sandboxed)
     timed = sandboxed.score(HONEST, TESTS, cache=False, timing_repeats=3).tests[0]
     assert timed.status == "passed" and timed.extra["timing_runs"] == 3
     assert ("cpu_ref" in timed.extra) == (sandboxed.runtime == "runc"), timed.extra
+
+
+# Seven helpers do about 3 s of work between them while the test's own process spins beside them,
+# all on one CPU: its main thread waits for that CPU 7/8 of the time, but the wait is its own doing.
+CROWD = (
+    "import os\n"
+    "def crowd():\n"
+    "    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n"
+    "    helpers = []\n"
+    "    for _ in range(7):\n"
+    "        pid = os.fork()\n"
+    "        if pid == 0:\n"
+    "            sum(i * i for i in range(10_000_000))\n"
+    "            os._exit(0)\n"
+    "        helpers.append(pid)\n"
+    "    while helpers:\n"
+    "        done, _ = os.waitpid(-1, os.WNOHANG)\n"
+    "        if done:\n"
+    "            helpers.remove(done)\n"
+    "    return True\n"
+)
+
+
+@pytest.mark.parametrize("isolation", ["job", "test"])
+def test_processes_of_the_test_competing_with_it_buy_it_no_time(sandboxed, isolation):
+    """A test's limit does not count time it waited for a CPU that other sandboxes held, but the
+    sandbox's own CPU time always counts: work spread over processes that crowd the test's main
+    thread off the CPU still runs into the 1 s limit."""
+    tests = [{"kind": "assert", "code": "assert crowd()"}]
+    result = sandboxed.score(CROWD, tests, limits={"test_time_s": 1}, isolation=isolation, cache=False)
+    assert result.tests[0].status == "timeout", result.tests[0]
+    sandboxed.assert_still_serving()

@@ -126,7 +126,7 @@ class Dispatcher:
         jobs = []
         for start in range(0, len(items), chunk):
             part = items[start : start + chunk]
-            timeout = sum(outer_budget(it["request"]["limits"]) for it in part) + 30
+            timeout = sum(outer_budget(it["request"]["limits"], self.settings.load_stretch) for it in part) + 30
             jobs.append(
                 Queue.prepare_data(
                     keys.JOB_FUNCTION,
@@ -195,7 +195,8 @@ class Dispatcher:
 
     async def wait(self, future: asyncio.Future, request: dict, received: float) -> dict:
         """The score response for one item, or ApiError when it failed or its deadline passed."""
-        limit = self.settings.queue_wait_s + 2 * outer_budget(request["limits"]) + RETRY_DETECTION_S
+        limit = self.settings.queue_wait_s + 2 * outer_budget(request["limits"], self.settings.load_stretch)
+        limit += RETRY_DETECTION_S
         try:
             message = await asyncio.wait_for(future, limit)
         except TimeoutError:

@@ -92,7 +92,8 @@ def score_item(item: dict) -> dict:
     job["stop_on_first_failure"] = request["stop_on_first_failure"]
     job["timing_repeats"] = request["timing_repeats"]
     job["isolation"] = request["isolation"]
-    budget = outer_budget(request["limits"])
+    job["load_stretch"] = _State.pool.settings.load_stretch
+    budget = outer_budget(request["limits"], job["load_stretch"])
     for attempt in (1, 2):
         try:
             raw = _run_on_sandbox(job, budget)
