@@ -1,14 +1,15 @@
 """A busy service: work spreads over every worker process, and the load never becomes a verdict."""
 
 import os
+import time
 import uuid
 
 from redis import Redis
 from rq import Queue
-from rq.registry import FinishedJobRegistry
+from rq.registry import FinishedJobRegistry, StartedJobRegistry
 
 from tests.conftest import running_service
-from tests.test_worker_faults import wait_for
+from tests.test_worker_faults import in_background, wait_for
 
 ADD = "def add(a, b):\n    return a + b\n"
 # Runs until the test's own process has used `seconds` of CPU, however long that takes.
@@ -73,3 +74,21 @@ def test_waiting_for_a_cpu_is_not_counted_against_a_tests_limit(redis_server):
     assert [t.status for t in burned] == ["passed"] * len(burns), [(t.status, t.time_ms) for t in burned]
     assert max(t.time_ms for t in burned) > 1000  # they did wait: a wall-clock limit would have ended them
     assert [r.tests[0].status for r in results[-2:]] == ["timeout"] * 2
+
+
+def test_a_sleeping_job_lets_the_next_one_start(redis_server):
+    """Only `PROCTOR_STARTING` jobs of a process start at once (here one), each until it ends or
+    has run 0.1 s: a job that sleeps then gives its place up, so the next starts beside it."""
+    sleeper = "import time\ndef nap():\n    time.sleep(5)\n    return 1\n"
+    with running_service(redis_server, workers=1, PROCTOR_SLOTS="2", PROCTOR_STARTING="1") as svc:
+        started = StartedJobRegistry(queue=Queue(svc.queue, connection=Redis.from_url(svc.redis_url)))
+        with svc.client(retries=0) as client:
+            nap = [{"kind": "assert", "code": "assert nap() == 1"}]
+            thread, box = in_background(lambda: client.score(sleeper, nap, limits={"test_time_s": 10}, cache=False))
+            wait_for(lambda: started.count == 1, what="the sleeper to start")
+            time.sleep(0.5)  # well into its nap
+            quick = client.score(ADD, [{"kind": "assert", "code": "assert add(1, 2) == 3"}], cache=False)
+            assert quick.category == "passed"
+            assert thread.is_alive()  # the sleeper is still asleep: the quick job did not wait for it
+            thread.join(60)
+        assert box["value"].category == "passed"

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     # work over the cores (measured in benchmarks/README.md).
     workers: int = Field(default_factory=lambda: 2 * (os.cpu_count() or 1))
     slots: int = 8
+    # Of those, how many jobs may be starting at once (worker/intake.py: Admission); a job that
+    # has run 0.1 s no longer counts, so a sleeper holds only its sandbox.
+    starting: int = Field(default=2, ge=1)
     recycle_after: int = 500
     cpus: float = 1.0
     pids_limit: int = 64

@@ -1,4 +1,4 @@
-"""When a worker process takes work from the queue: only while one of its sandboxes would idle.
+"""When a worker process takes work from the queue, and how many of its jobs start at once.
 
 Every RQ thread of every worker process blocks on the same Redis list, and Redis hands each job
 to the client that has waited longest, not to the least busy process: the chunks of one batch
@@ -10,8 +10,12 @@ when a batch arrives, and each takes one chunk.
 """
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+# A job counts against Admission until it ends or has run this long: by then it is sleeping
+# (holding its sandbox and nothing else) or a long computation, and the next may start beside it.
+SETTLE_S = 0.1
 
 
 class Intake:
@@ -54,3 +58,33 @@ class Intake:
         """Let waiting threads see that the process is stopping."""
         with self._changed:
             self._changed.notify_all()
+
+
+class Admission:
+    """At most `size` jobs of this process starting at once, each until it ends or settles.
+
+    A process holds as many jobs as it has sandboxes, so that sleepers do not stall the rest; but
+    every one of them computing at once shares the cores so thinly (32 sandboxes on 2 cores) that
+    the longest test of a batch gets 1/16 of a core until everything else is done, and caches
+    are shared that many ways: HumanEval's 164 took 0.56 s instead of 0.46 s (benchmarks/README.md).
+    So a job starts only when fewer than `size` have started and not yet settled."""
+
+    def __init__(self, size: int):
+        self._free = threading.Semaphore(size)
+
+    @contextmanager
+    def slot(self) -> Iterator[Callable[[], None]]:
+        """Wait for a place; yields the callback that gives it up early (once the job settles)."""
+        self._free.acquire()
+        given_up = False
+
+        def give_up() -> None:
+            nonlocal given_up
+            if not given_up:
+                given_up = True
+                self._free.release()
+
+        try:
+            yield give_up
+        finally:
+            give_up()

@@ -16,7 +16,7 @@ from rq import get_current_job
 from proctor import cache, keys
 from proctor.limits import outer_budget
 from proctor.verdict import summarize
-from proctor.worker.intake import Intake
+from proctor.worker.intake import SETTLE_S, Admission, Intake
 from proctor.worker.sandbox import SandboxDied, SandboxError, SandboxPool, SandboxTampered, SandboxTimeout
 from proctor.worker.timing_lock import TimingLock
 
@@ -33,12 +33,14 @@ class _State:
     executor: ThreadPoolExecutor | None = None
     timing: TimingLock | None = None
     intake: Intake | None = None
+    admission: Admission | None = None
 
 
 def install(pool: SandboxPool, timing: TimingLock | None, intake: Intake) -> None:
     """Give this process's jobs their sandboxes, the host's timing lock (None: timed jobs run
     beside others) and the count of items the process holds; called once by the worker at start."""
     _State.pool, _State.timing, _State.intake = pool, timing, intake
+    _State.admission = Admission(pool.settings.starting)
     _State.executor = ThreadPoolExecutor(pool.size, thread_name_prefix="sandbox")
 
 
@@ -127,8 +129,8 @@ def _run_on_sandbox(job: dict, budget: float) -> dict:
     timing = _State.timing
     held = timing.held(exclusive=job["timing_repeats"] > 1) if timing else contextlib.nullcontext()
     try:
-        with held:
-            raw = box.run(job, token, time.monotonic() + budget)
+        with _State.admission.slot() as settled, held:
+            raw = box.run(job, token, time.monotonic() + budget, (time.monotonic() + SETTLE_S, settled))
         if raw.get("token") != token or not _well_formed(raw, job):
             raise SandboxTampered("a reply without the job's token")
         healthy = bool(raw.get("clean")) and raw.get("supervisor_cpu_s", 0) < 600

@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
 import docker
 from docker.types import Ulimit
@@ -140,15 +141,26 @@ class Sandbox:
             with contextlib.suppress(OSError):
                 os.rmdir(rendezvous)
 
-    def run(self, job: dict, token: str, deadline: float) -> dict:
+    def run(
+        self, job: dict, token: str, deadline: float, settle: tuple[float, Callable[[], None]] | None = None
+    ) -> dict:
         """Send one job and wait for its reply until `deadline` (monotonic). The supervisor echoes
-        `token` (32 hex characters, sent ahead of the job line) in its reply."""
+        `token` (32 hex characters, sent ahead of the job line) in its reply. `settle`, (when,
+        callback): the callback runs once if no reply has come by then."""
         try:
             self._sock.settimeout(None)
             self._sock.sendall(token.encode() + json.dumps(job, separators=(",", ":")).encode() + b"\n")
         except OSError as exc:
             raise SandboxDied(f"the sandbox stopped accepting jobs: {exc}") from exc
         self.jobs_run += 1
+        if settle is not None:
+            when, settled = settle
+            try:
+                return self._read_line(min(when, deadline))
+            except SandboxTimeout:
+                if time.monotonic() >= deadline:
+                    raise
+            settled()
         return self._read_line(deadline)
 
     def _read_line(self, deadline: float) -> dict:
