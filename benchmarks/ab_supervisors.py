@@ -2,7 +2,8 @@
 
 Each variant is a supervisor file on this host, run as PID 1 of a real sandbox of one image
 (bind-mounted read-only, as `python3 -I -S -B`). Rounds run every variant for `--jobs` trivial
-jobs, in a shuffled order; the figure is the container's cgroup CPU (cgroup v1 cpuacct) per job.
+jobs (in `job` isolation, the service's default for them, unless `--isolation test`), in a
+shuffled order; the figure is the container's cgroup CPU (cgroup v1 cpuacct) per job.
 The differences are paired per round, which is what survives a noisy shared machine:
 
     .venv/bin/python benchmarks/ab_supervisors.py base.py variant.py --rounds 40 --tests 2
@@ -42,11 +43,12 @@ def start(path: str, image: str) -> sandbox_module.Sandbox:
         sandbox_module.container_config = original
 
 
-def job(i: int, tests: int) -> dict:
+def job(i: int, tests: int, isolation: str) -> dict:
     return {
         "code": f"def f(x):\n    return x + {i}\n",
         "tests": [{"kind": "assert", "code": f"assert f({j}) == {j + i}"} for j in range(tests)],
         "limits": LIMITS,
+        "isolation": isolation,
     }
 
 
@@ -62,20 +64,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=50, help="jobs per variant per round")
     parser.add_argument("--tests", type=int, default=2, help="tests per job")
+    parser.add_argument("--isolation", choices=("job", "test"), default="job", help="as a request sets it")
     args = parser.parse_args()
     boxes = {path: start(path, args.image) for path in args.files}
     per_job: dict[str, list[float]] = {path: [] for path in args.files}
     try:
         for box in boxes.values():  # warm up: first forks and imports cost more
             for i in range(30):
-                box.run(job(i, args.tests), secrets.token_hex(16), time.monotonic() + 10)
+                box.run(job(i, args.tests, args.isolation), secrets.token_hex(16), time.monotonic() + 10)
         for _ in range(args.rounds):
             order = list(boxes.items())
             random.shuffle(order)
             for path, box in order:
                 before = cpu_ns(box)
                 for i in range(args.jobs):
-                    box.run(job(i, args.tests), secrets.token_hex(16), time.monotonic() + 10)
+                    box.run(job(i, args.tests, args.isolation), secrets.token_hex(16), time.monotonic() + 10)
                 per_job[path].append((cpu_ns(box) - before) / 1e6 / args.jobs)
     finally:
         for box in boxes.values():

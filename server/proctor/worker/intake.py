@@ -5,17 +5,15 @@ to the client that has waited longest, not to the least busy process: the chunks
 (one per process, gateway/dispatcher.py) all went to the threads of one process, which ran the
 whole batch on its own sandboxes while the others idled. So a process lets one thread at a time
 wait on the queue, and only while it holds fewer items than it has sandboxes; a chunk it takes
-counts until each of its items is done. Processes with nothing to do are then the ones waiting
-when a batch arrives, and each takes one chunk.
+counts from the moment its job starts until each of its items is done. Processes with nothing to
+do are then the ones waiting when a batch arrives, and each takes one chunk. (In the instant
+between taking a job and starting it, the next thread may already wait on the queue; it gets a
+job only if no process that waited longer is left, so at worst a busy process takes one more.)
 """
 
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
-# A job counts against Admission until it ends or has run this long: by then it is sleeping
-# (holding its sandbox and nothing else) or a long computation, and the next may start beside it.
-SETTLE_S = 0.1
 
 
 class Intake:
@@ -58,6 +56,11 @@ class Intake:
         """Let waiting threads see that the process is stopping."""
         with self._changed:
             self._changed.notify_all()
+
+
+# A job counts against Admission until it ends or has run this long: by then it is sleeping
+# (holding its sandbox and nothing else) or a long computation, and the next may start beside it.
+SETTLE_S = 0.1
 
 
 class Admission:
