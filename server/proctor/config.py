@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
 
     @property
+    def sandbox_load_stretch(self) -> float:
+        """What the sandboxes' supervisors may stretch limits by: gVisor shows them neither a run
+        delay nor the container's CPU time, so there limits stay wall-clock and need none."""
+        return 1.0 if self.runtime == "runsc" else self.load_stretch
+
+    @property
     def container_memory_mb(self) -> int:
         """The container's cgroup cap: the largest per-test limit plus the supervisor's share."""
         return self.max_memory_mb + 128

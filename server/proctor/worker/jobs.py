@@ -94,7 +94,7 @@ def score_item(item: dict) -> dict:
     job["stop_on_first_failure"] = request["stop_on_first_failure"]
     job["timing_repeats"] = request["timing_repeats"]
     job["isolation"] = request["isolation"]
-    job["load_stretch"] = _State.pool.settings.load_stretch
+    job["load_stretch"] = _State.pool.settings.sandbox_load_stretch
     budget = outer_budget(request["limits"], job["load_stretch"])
     for attempt in (1, 2):
         try:
