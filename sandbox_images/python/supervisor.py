@@ -295,7 +295,7 @@ def run_batch(job: dict, tests: list[dict], limits: dict, budget: "Budget") -> l
     clock = _cpu_clock(child.pid)
     cap = limits["output_kb"] * 1024
     results: list[dict] = []
-    failure = None
+    failure = test_clock = None
     while len(results) < len(tests) and failure is None:
         test = tests[len(results)]
         timeout = _test_timeout(limits, budget)
@@ -303,7 +303,7 @@ def run_batch(job: dict, tests: list[dict], limits: dict, budget: "Budget") -> l
             break
         child.reset_output()
         start, cpu_start = time.perf_counter(), _cpu_seconds(clock)
-        test_clock = TestClock(child, timeout, budget)
+        test_clock = TestClock(child, timeout, budget, after=test_clock)
         with contextlib.suppress(BrokenPipeError):  # it has ended: the wait below says how
             os.write(go_w, b"g")
         while (failure := child.wait_record(test_clock.deadline, cap)) == "timeout" and test_clock.extend():
@@ -381,19 +381,23 @@ class TestClock:
     of every one counts. Wall time may reach the budget's `stretch` times the limit; where the
     runtime shows neither figure (gVisor), the limit is on wall time alone."""
 
-    def __init__(self, child: "Child", limit: float, budget: Budget):
+    def __init__(self, child: "Child", limit: float, budget: Budget, after: "TestClock | None" = None):
+        """`after`: the clock of the test just before in the same fork, whose last reading (as
+        it settled) serves as this one's start."""
         self.limit, self.budget, self._child = limit, budget, child
         self.start = time.monotonic()
         self.deadline, self._last = self.start + limit, self.start + limit * budget.stretch
-        self._waited, self._cpu = child.run_delay_s(), _sandbox_cpu_s()
+        self.reading = after.reading if after else (child.run_delay_s(), _sandbox_cpu_s())
+        self._start_reading = self.reading
 
     def used(self) -> tuple[float, float]:
         """(seconds counted against the limit, seconds of wall time) so far."""
         wall = time.monotonic() - self.start
-        waited, cpu = self._child.run_delay_s(), _sandbox_cpu_s()
-        if None in (waited, cpu, self._waited, self._cpu):
+        self.reading = (self._child.run_delay_s(), _sandbox_cpu_s())
+        (waited, cpu), (waited0, cpu0) = self.reading, self._start_reading
+        if None in (waited, cpu, waited0, cpu0):
             return wall, wall
-        return min(wall, max(wall - (waited - self._waited), cpu - self._cpu)), wall
+        return min(wall, max(wall - (waited - waited0), cpu - cpu0)), wall
 
     def extend(self) -> bool:
         """Once `deadline` has passed: move it by the time spent waiting for a CPU since the
@@ -560,7 +564,8 @@ class Child:
         if left <= 0:
             return False
         self._read_ready(left)
-        self.run_delay_s()  # its last value, if the wait below reaps it
+        if not self._open:  # its pipes are closed, so it is likely ending: the last value before the reap
+            self.run_delay_s()
         got, status, rusage = os.wait4(self.pid, os.WNOHANG)
         if got:
             self.wait_status, self.rusage = status, rusage
