@@ -40,7 +40,7 @@ class Intake:
         finally:
             with self._changed:
                 self._waiting = False
-                self._changed.notify_all()
+                self._changed.notify()  # one waiter: each waits for the same thing
 
     def take(self, items: int) -> None:
         with self._changed:
@@ -50,7 +50,8 @@ class Intake:
         """One item finished: its sandbox may take the next."""
         with self._changed:
             self.held -= 1
-            self._changed.notify_all()
+            if self.held == self.sandboxes - 1:  # a sandbox just became free: only now may a waiter go
+                self._changed.notify()
 
     def wake(self) -> None:
         """Let waiting threads see that the process is stopping."""
