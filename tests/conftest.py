@@ -33,6 +33,7 @@ class Service:
     queue: str
     env: dict
     procs: list = field(default_factory=list)
+    redis_port: int = 0  # Redis's loopback TCP port (the service itself uses its unix socket)
 
     @property
     def workers(self) -> list:
@@ -48,7 +49,7 @@ def running_service(redis: EmbeddedRedis, workers: int = 2, **overrides: str) ->
     env = {**os.environ, **TEST_ENV, "PROCTOR_REDIS_URL": redis.url}
     env.update({"PROCTOR_QUEUE_NAME": f"test-{uuid.uuid4().hex[:8]}", **overrides})
     with serving(env, workers) as (url, procs):
-        yield Service(url, redis.url, env["PROCTOR_QUEUE_NAME"], env, procs)
+        yield Service(url, redis.url, env["PROCTOR_QUEUE_NAME"], env, procs, redis.port)
 
 
 @pytest.fixture(scope="session", autouse=True)

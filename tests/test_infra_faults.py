@@ -76,14 +76,14 @@ def test_a_killed_sandbox_container_is_retried_on_a_fresh_one(redis_server, dock
 
 
 def test_a_restarted_redis_costs_in_flight_requests_an_error_not_a_hang(tmp_path):
-    redis = EmbeddedRedis().start()
-    port = redis.port
+    socket_path = str(tmp_path / "redis.sock")
+    redis = EmbeddedRedis(socket_path).start()
     try:
         with running_service(redis, workers=1, PROCTOR_QUEUE_WAIT_S="5") as svc:
             thread, box = submit_in_background(svc.url, sleepy(2), timeout=90)
             time.sleep(0.7)
             redis.stop()
-            redis = EmbeddedRedis(port=port).start()
+            redis = EmbeddedRedis(socket_path).start()
             thread.join(100)
             assert_verdict_or_explicit_error(box["response"])
             wait_until_it_scores(svc.url, within=60)

@@ -16,7 +16,7 @@ LIMITS = {"time_s": 4, "test_time_s": 1, "memory_mb": 128, "output_kb": 64}
 def fill(text: str, sandboxed) -> str:
     return (
         text.replace("GATEWAY_PORT", str(urlparse(sandboxed.service.url).port))
-        .replace("REDIS_PORT", str(urlparse(sandboxed.service.redis_url).port))
+        .replace("REDIS_PORT", str(sandboxed.service.redis_port))
         .replace("SECRET_VALUE", SECRET)
     )
 
