@@ -72,8 +72,9 @@ CROWD = (
 def test_processes_of_the_test_competing_with_it_buy_it_no_time(sandboxed, isolation):
     """A test's limit does not count time it waited for a CPU that other sandboxes held, but the
     sandbox's own CPU time always counts: work spread over processes that crowd the test's main
-    thread off the CPU still runs into the 1 s limit."""
-    tests = [{"kind": "assert", "code": "assert crowd()"}]
+    thread off the CPU still runs into the 1 s limit. (Two tests, so that under `job` isolation
+    they share a fork: a job's lone test gets a fork of its own, as under `test`.)"""
+    tests = [{"kind": "assert", "code": "assert crowd()"}, {"kind": "assert", "code": "assert True"}]
     result = sandboxed.score(CROWD, tests, limits={"test_time_s": 1}, isolation=isolation, cache=False)
     assert result.tests[0].status == "timeout", result.tests[0]
     sandboxed.assert_still_serving()
