@@ -53,11 +53,13 @@ def workers_of_a_batch(client, finished: FinishedJobRegistry) -> list[str]:
 def test_waiting_for_a_cpu_is_not_counted_against_a_tests_limit(redis_server):
     """Six busy sandboxes per core: a test that needs 0.25 s of CPU takes about 1.5 s of wall
     time, past its 1 s limit, yet gets the verdict an idle host gives, under either isolation.
-    A test that sleeps past the limit still times out: sleeping is not waiting for a CPU."""
+    A test that sleeps past the limit still times out: sleeping is not waiting for a CPU. (A
+    second test, so that under `job` isolation the two share a fork: a job's lone test gets a
+    fork of its own, as under `test`.)"""
     sandboxes = 6 * (os.cpu_count() or 1)
     burn = {
         "code": BURN,
-        "tests": [{"kind": "assert", "code": "assert burn(0.25)"}],
+        "tests": [{"kind": "assert", "code": "assert burn(0.25)"}, {"kind": "assert", "code": "assert True"}],
         "limits": {"test_time_s": 1},
         "cache": False,
     }

@@ -508,7 +508,7 @@ def _judge_signal(signum: int, oom_killed: bool) -> dict:
     return {"status": "error", "error": _err("Signal", f"killed by {name}")}
 
 
-def run_child(target, limits: dict, timeout: float, stdin: bytes, budget: Budget, big_record: bool = False) -> dict:
+def run_child(target, limits: dict, timeout: float, stdin: bytes, budget: Budget, big_record: bool) -> dict:
     """Fork `target`, feed stdin, collect stdout/stderr/result records under the limits.
 
     After the child ends, every other process in the container is killed, so nothing a test
