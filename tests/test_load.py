@@ -40,10 +40,11 @@ def workers_of_a_batch(client, finished: FinishedJobRegistry) -> list[str]:
     tests = [[{"kind": "assert", "code": f"assert add({i}, 1) == {i + 1}"}] for i in range(4)]
     results = client.score_many([{"code": f"{ADD}# {marker}\n", "tests": t} for t in tests])
     assert [r.category for r in results] == ["passed"] * 4
+    ids = {r.id for r in results}
 
     def chunks() -> list:
         jobs = [finished.get_queue().fetch_job(job_id) for job_id in finished.get_job_ids()]
-        return [job for job in jobs if job and marker in job.args[1][0]["request"]["code"]]
+        return [job for job in jobs if job and ids & {item["id"] for item in job.return_value()}]
 
     # RQ files a job as finished just after its last reply went out.
     wait_for(lambda: len(chunks()) == 2, what="both chunks filed as finished")

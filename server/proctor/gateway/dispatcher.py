@@ -43,7 +43,10 @@ class Dispatcher:
         self.reply_to = keys.reply_key(uuid.uuid4().hex)
         self.redis = Redis.from_url(settings.redis_url, socket_timeout=10)
         self.queue = Queue(settings.queue_name, connection=self.redis)
-        self._listener_redis = aioredis.from_url(settings.redis_url, socket_timeout=30)
+        # The listener sends its one blocking command at a time straight on a connection of its
+        # own: through a client, each also passes its pool and retry wrappers, which cost as much
+        # CPU again per reply (benchmarks/README.md). It reconnects on its next command.
+        self._listener = aioredis.ConnectionPool.from_url(settings.redis_url, socket_timeout=30).make_connection()
         self._pending: dict[tuple[str, int], asyncio.Future] = {}
         self._workers: tuple[float, list[dict]] = (0.0, [])
         self._task: asyncio.Task | None = None
@@ -54,14 +57,16 @@ class Dispatcher:
     async def stop(self) -> None:
         if self._task:
             self._task.cancel()
-        await self._listener_redis.aclose()
+        await self._listener.disconnect()
         self.redis.close()
 
     async def _listen(self) -> None:
         while True:
             try:
-                popped = await self._listener_redis.blmpop(5, 1, self.reply_to, direction="LEFT", count=REPLY_BATCH)
+                await self._listener.send_command("BLMPOP", 5, 1, self.reply_to, "LEFT", "COUNT", REPLY_BATCH)
+                popped = await self._listener.read_response()
             except (RedisError, OSError) as exc:
+                await self._listener.disconnect()
                 log.warning("reply listener lost Redis (%s); reconnecting", exc)
                 self._fail_pending(f"the queue went away ({exc.__class__.__name__}); resubmit")
                 await asyncio.sleep(0.5)
@@ -122,16 +127,22 @@ class Dispatcher:
         return chunks, keys_, [found.get(k) if k else None for k in keys_]
 
     def _enqueue(self, items: list[dict], chunks: int) -> None:
+        """One RQ job per chunk, in one transaction with the chunk's submissions, which the job
+        names by key (keys.chunk_key); they are kept through the job's wait in the queue and a
+        retry, and the worker removes them once every reply is out."""
         chunk = _chunk_size(len(items), chunks)
         jobs = []
+        pipe = self.redis.pipeline()
         for start in range(0, len(items), chunk):
             part = items[start : start + chunk]
-            timeout = sum(outer_budget(it["request"]["limits"], self.settings.load_stretch) for it in part) + 30
+            timeout = int(sum(outer_budget(it["request"]["limits"], self.settings.load_stretch) for it in part) + 30)
+            key = keys.chunk_key(uuid.uuid4().hex)
+            pipe.set(key, wire.dumps(part), ex=int(2 * (self.settings.queue_wait_s + timeout + RETRY_DETECTION_S)))
             jobs.append(
                 Queue.prepare_data(
                     keys.JOB_FUNCTION,
-                    args=(self.reply_to, part),
-                    timeout=int(timeout),
+                    args=(self.reply_to, key),
+                    timeout=timeout,
                     result_ttl=self.settings.result_ttl_s,
                     failure_ttl=self.settings.result_ttl_s * 12,
                     retry=Retry(max=1),
@@ -140,7 +151,9 @@ class Dispatcher:
                 )
             )
         try:
-            self.queue.enqueue_many(jobs)
+            with pipe:
+                self.queue.enqueue_many(jobs, pipeline=pipe)
+                pipe.execute()
         except RedisError as exc:
             raise ApiError(503, "queue_unavailable", f"could not enqueue: {exc}", retry_after_s=2) from exc
 

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from redis import Redis
 from rq import get_current_job
 
-from proctor import cache, keys
+from proctor import cache, keys, wire
 from proctor.limits import outer_budget
 from proctor.verdict import summarize
 from proctor.worker.intake import SETTLE_S, Admission, Intake
@@ -44,12 +44,18 @@ def install(pool: SandboxPool, timing: TimingLock | None, intake: Intake) -> Non
     _State.executor = ThreadPoolExecutor(pool.size, thread_name_prefix="sandbox")
 
 
-def run_chunk(reply_to: str, items: list[dict]) -> list[dict]:
-    """Score every item on this process's sandboxes, pushing each reply as soon as it is ready;
-    the return value is a summary kept in RQ's result registry. Items of every chunk the process
-    holds share its sandboxes first come, first served, so a sleeping item holds one sandbox,
-    not the rest of its chunk."""
+def run_chunk(reply_to: str, chunk: str) -> list[dict]:
+    """Score every item of the chunk stored under `chunk` (keys.chunk_key) on this process's
+    sandboxes, pushing each reply as soon as it is ready, then remove the chunk; the return value
+    is a summary kept in RQ's result registry. Items of every chunk the process holds share its
+    sandboxes first come, first served, so a sleeping item holds one sandbox, not the rest of its
+    chunk."""
     redis: Redis = get_current_job().connection
+    raw = redis.get(chunk)
+    if raw is None:  # a retry of a chunk whose replies all went out before its worker died
+        log.warning("chunk %s is gone: nothing to run", chunk)
+        return []
+    items = wire.loads(raw)
     intake = _State.intake
     intake.take(len(items))
 
@@ -59,28 +65,45 @@ def run_chunk(reply_to: str, items: list[dict]) -> list[dict]:
         finally:
             intake.done()
         res, err = outcome.get("result"), outcome.get("error")
-        with redis.pipeline(transaction=False) as pipe:
-            pipe.rpush(reply_to, keys.encode_reply(item["rid"], item["i"], **outcome))
-            pipe.expire(reply_to, 3600)
-            if res and "cache" in item:
+        reply = keys.encode_reply(item["rid"], item["i"], **outcome)
+        if res and "cache" in item:
+            with redis.pipeline(transaction=False) as pipe:
+                pipe.rpush(reply_to, reply)
                 pipe.set(item["cache"]["key"], cache.encode(res), ex=item["cache"]["ttl_s"])
-            pipe.execute()
-        return {"index": item["i"], "category": res["category"] if res else None, "error": err}
+                pipe.execute()
+        else:  # one command: a pipeline costs twice the CPU of the push itself (benchmarks/README.md)
+            redis.rpush(reply_to, reply)
+        return {"id": item["rid"], "index": item["i"], "category": res["category"] if res else None, "error": err}
 
     # Every item runs even if one raises (map would cancel the rest), so each is counted done.
     futures = [_State.executor.submit(one, item) for item in items]
-    return [future.result() for future in futures]
+    summary = [future.result() for future in futures]
+    _settle(redis, reply_to, chunk)
+    return summary
 
 
 def report_lost(job, connection: Redis, exc_type, exc_value, traceback) -> None:
     """RQ failure callback: once a chunk has no retry left, every item gets an explicit error."""
     if job.retries_left:
         return
-    reply_to, items = job.args
+    reply_to, chunk = job.args
+    raw = connection.get(chunk)
+    if raw is None:  # every reply went out (or the chunk outlived its keep): nothing to report
+        return
     message = f"the worker running this item failed and its retry failed too ({exc_type.__name__})"
-    for item in items:
+    for item in wire.loads(raw):
         error = {"code": "worker_lost", "message": message, "retry_after_s": 1, "status": 503}
         connection.rpush(reply_to, keys.encode_reply(item["rid"], item["i"], error=error))
+    _settle(connection, reply_to, chunk)
+
+
+def _settle(redis: Redis, reply_to: str, chunk: str) -> None:
+    """Every reply of the chunk is out: remove the chunk, and let replies that their gateway never
+    takes (it is gone) expire, once per chunk rather than with every reply."""
+    with redis.pipeline(transaction=False) as pipe:
+        pipe.expire(reply_to, keys.REPLY_TTL_S)
+        pipe.delete(chunk)
+        pipe.execute()
 
 
 def score_item(item: dict) -> dict:
