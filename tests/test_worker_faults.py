@@ -10,6 +10,7 @@ import time
 
 import docker
 import httpx
+from proctor import keys
 from redis import Redis
 from rq import Queue
 from rq.registry import FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry
@@ -32,6 +33,11 @@ def wait_for(predicate, timeout: float = 60, what: str = "condition") -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def chunks_left(svc) -> list[bytes]:
+    """Chunks of submissions still stored for the service's queue (keys.chunk_key)."""
+    return Redis.from_url(svc.redis_url).keys(keys.chunk_key(svc.queue, "*"))
 
 
 def in_background(fn) -> tuple[threading.Thread, dict]:
@@ -58,6 +64,8 @@ def test_killing_a_worker_mid_batch_loses_no_item(redis_server):
         assert finished.count >= 1
         job = queue.fetch_job(finished.get_job_ids()[0])
         assert all(item["category"] == "passed" for item in job.return_value())
+        # The retried chunk's submissions are removed once its last reply is out.
+        wait_for(lambda: chunks_left(svc) == [], timeout=10, what="no chunk left in Redis")
 
 
 def test_a_job_whose_worker_dies_twice_is_an_explicit_error(redis_server):
@@ -90,6 +98,7 @@ def test_a_job_whose_worker_dies_twice_is_an_explicit_error(redis_server):
             assert "category" not in response.json()
             failed = FailedJobRegistry(queue=queue)
             wait_for(lambda: failed.get_job_ids() == [job_id], timeout=10, what="the job in FailedJobRegistry")
+            wait_for(lambda: chunks_left(svc) == [], timeout=10, what="the lost chunk removed once reported")
         finally:
             for proc in spares:
                 proc.kill()

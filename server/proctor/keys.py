@@ -23,11 +23,11 @@ def reply_key(gateway_id: str) -> str:
     return f"proctor:reply:{gateway_id}"
 
 
-def chunk_key(chunk_id: str) -> str:
+def chunk_key(queue: str, chunk_id: str) -> str:
     """A chunk's submissions (JSON), which its RQ job names instead of carrying: RQ would pickle
     and zlib-compress them on the gateway's path to the queue and again whenever the worker saves
     the job (about 9 % of both processes' CPU for a HumanEval batch, benchmarks/README.md)."""
-    return f"proctor:chunk:{chunk_id}"
+    return f"proctor:{queue}:chunk:{chunk_id}"
 
 
 def encode_reply(request_id: str, index: int, *, result: dict | None = None, error: dict | None = None) -> bytes:

@@ -136,7 +136,7 @@ class Dispatcher:
         for start in range(0, len(items), chunk):
             part = items[start : start + chunk]
             timeout = int(sum(outer_budget(it["request"]["limits"], self.settings.load_stretch) for it in part) + 30)
-            key = keys.chunk_key(uuid.uuid4().hex)
+            key = keys.chunk_key(self.queue.name, uuid.uuid4().hex)
             pipe.set(key, wire.dumps(part), ex=int(2 * (self.settings.queue_wait_s + timeout + RETRY_DETECTION_S)))
             jobs.append(
                 Queue.prepare_data(
