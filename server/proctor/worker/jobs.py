@@ -145,29 +145,33 @@ def score_item(item: dict) -> dict:
 
 
 def _run_on_sandbox(job: dict, budget: float) -> dict:
+    """Run the job on a sandbox once admitted (worker/intake.py). The sandbox is taken only then,
+    so it is the one that finished a job last (the pool is last in, first out), whose supervisor
+    is still in the CPU's caches: taken before, every sandbox of the process waited with a job in
+    turn, and each ran one job in 16 (benchmarks/README.md: ~9 % of their CPU)."""
     pool = _State.pool
-    box = pool.acquire(timeout=budget)
-    healthy = False
     token = secrets.token_hex(16)
     timing = _State.timing
     held = timing.held(exclusive=job["timing_repeats"] > 1) if timing else contextlib.nullcontext()
-    try:
-        with _State.admission.slot() as settled, held:
+    with _State.admission.slot() as settled, held:
+        box = pool.acquire(timeout=budget)
+        healthy = False
+        try:
             raw = box.run(job, token, time.monotonic() + budget, (time.monotonic() + SETTLE_S, settled))
-        if raw.get("token") != token or not _well_formed(raw, job):
-            raise SandboxTampered("a reply without the job's token")
-        healthy = bool(raw.get("clean")) and raw.get("supervisor_cpu_s", 0) < 600
-        return raw
-    except SandboxTampered:
-        # Only the job's own processes can write into the container's output stream.
-        return _all_failed(job, "error", "HarnessTampering", "the program wrote into the supervisor's output")
-    except SandboxTimeout:
-        if not box.alive():
-            raise
-        # The container is up but its supervisor missed the outer deadline: the candidate starved it.
-        return _all_failed(job, "timeout", "Timeout", "the sandbox did not answer within the job's deadline")
-    finally:
-        pool.release(box, healthy)
+            if raw.get("token") != token or not _well_formed(raw, job):
+                raise SandboxTampered("a reply without the job's token")
+            healthy = bool(raw.get("clean")) and raw.get("supervisor_cpu_s", 0) < 600
+            return raw
+        except SandboxTampered:
+            # Only the job's own processes can write into the container's output stream.
+            return _all_failed(job, "error", "HarnessTampering", "the program wrote into the supervisor's output")
+        except SandboxTimeout:
+            if not box.alive():
+                raise
+            # The container is up but its supervisor missed the outer deadline: the candidate starved it.
+            return _all_failed(job, "timeout", "Timeout", "the sandbox did not answer within the job's deadline")
+        finally:
+            pool.release(box, healthy)
 
 
 def _well_formed(raw: dict, job: dict) -> bool:
