@@ -1,7 +1,7 @@
 """What each standard piece on the hot path costs, beside the alternative it was chosen over.
 
 The issue asks to measure before picking: JSON encoding (stdlib json vs orjson), the payload
-format of a queued chunk (pickle, RQ's default, vs orjson and msgpack), RQ's per-job fork (its
+format of a chunk's submissions in Redis (pickle, as RQ stores its jobs, vs orjson and msgpack), RQ's per-job fork (its
 forking `Worker` vs the `SimpleWorker` Proctor runs), the event loop (asyncio vs uvloop) on the
 gateway's cheapest path, a cache hit, and redis-py's protocol code (hiredis vs its pure-Python
 parser and packer) on a worker's reply. Micro-benchmarks report the best of several rounds, which
@@ -60,8 +60,8 @@ def score_response(tests: int = 10) -> dict:
     }
 
 
-def chunk(items: int = 16) -> tuple:
-    """The arguments of one queued chunk: the reply list and `items` small submissions."""
+def chunk(items: int = 16) -> list[dict]:
+    """One chunk's submissions as the gateway stores them (keys.encode_chunk): `items` small ones."""
     request = {
         "code": "def f(x):\n    return x + 1\n" * 4,
         "tests": [{"kind": "call", "function": "f", "args": [i], "kwargs": {}, "expected": i + 1} for i in range(3)],
@@ -70,11 +70,10 @@ def chunk(items: int = 16) -> tuple:
         "stop_on_first_failure": False,
         "timing_repeats": 1,
     }
-    part = [
+    return [
         {"rid": f"{i:032x}", "i": i, "request": {**request, "code": f"{request['code']}# {i}\n"}, "enqueued_at": 1.0}
         for i in range(items)
     ]
-    return ("proctor:reply:" + "b" * 32, part)
 
 
 def encoding() -> dict:
@@ -118,8 +117,8 @@ def worker_fork() -> dict:
 
 
 def redis_reply_us(url: str, hiredis: bool) -> float:
-    """A worker's reply to Redis (the pipeline `run_chunk` sends per item: the reply pushed, the
-    list's expiry, the verdict cached), in a fresh interpreter with or without hiredis: the
+    """A worker's reply to Redis (the pipeline `run_chunk` sends per item whose verdict is cached:
+    the reply pushed, the verdict stored), in a fresh interpreter with or without hiredis: the
     client's CPU time, since the wall time is mostly the round trip's wait."""
     code = (
         "import sys, time\n"
@@ -129,7 +128,7 @@ def redis_reply_us(url: str, hiredis: bool) -> float:
         "reply, verdict = b'r' * 600, b'v' * 1500\n"
         "def one():\n"
         "    with redis.pipeline(transaction=False) as pipe:\n"
-        "        pipe.rpush('pieces:reply', reply); pipe.expire('pieces:reply', 60)\n"
+        "        pipe.rpush('pieces:reply', reply)\n"
         "        pipe.set('pieces:verdict', verdict, ex=60); pipe.execute()\n"
         "rounds = []\n"
         "for _ in range(7):\n"
@@ -172,11 +171,11 @@ def report(results: dict) -> None:
     rows = [
         ("score response, dumps + loads", f"orjson {enc['orjson_dumps_loads_us']:.1f} us",
          f"json {enc['json_dumps_loads_us']:.1f} us", f"{json_ratio:.1f}x"),
-        ("chunk of 16 on the queue", f"pickle {q['pickle']['us']:.1f} us, {q['pickle']['bytes']} B", alternatives, ""),
+        ("chunk of 16 in Redis", f"pickle {q['pickle']['us']:.1f} us, {q['pickle']['bytes']} B", alternatives, ""),
         ("per RQ job", "SimpleWorker: no fork", forked, ""),
         ("cache hit through the gateway", f"uvloop {loops['uvloop_ms']:.2f} ms",
          f"asyncio {loops['asyncio_ms']:.2f} ms", f"{loops['asyncio_ms'] / loops['uvloop_ms']:.2f}x"),
-        ("a worker's reply to Redis (3 commands), CPU", f"hiredis {resp['hiredis']:.1f} us",
+        ("a worker's reply to Redis (2 commands), CPU", f"hiredis {resp['hiredis']:.1f} us",
          f"pure-Python redis-py {resp['python']:.1f} us", f"{resp['python'] / resp['hiredis']:.2f}x"),
     ]  # fmt: skip
     table = Table(title="Pieces on the hot path")

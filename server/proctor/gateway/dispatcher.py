@@ -137,7 +137,8 @@ class Dispatcher:
             part = items[start : start + chunk]
             timeout = int(sum(outer_budget(it["request"]["limits"], self.settings.load_stretch) for it in part) + 30)
             key = keys.chunk_key(self.queue.name, uuid.uuid4().hex)
-            pipe.set(key, wire.dumps(part), ex=int(2 * (self.settings.queue_wait_s + timeout + RETRY_DETECTION_S)))
+            keep = int(2 * (self.settings.queue_wait_s + timeout + RETRY_DETECTION_S))
+            pipe.set(key, keys.encode_chunk(part), ex=keep)
             jobs.append(
                 Queue.prepare_data(
                     keys.JOB_FUNCTION,

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from redis import Redis
 from rq import get_current_job
 
-from proctor import cache, keys, wire
+from proctor import cache, keys
 from proctor.limits import outer_budget
 from proctor.verdict import summarize
 from proctor.worker.intake import SETTLE_S, Admission, Intake
@@ -55,7 +55,7 @@ def run_chunk(reply_to: str, chunk: str) -> list[dict]:
     if raw is None:  # a retry of a chunk whose replies all went out before its worker died
         log.warning("chunk %s is gone: nothing to run", chunk)
         return []
-    items = wire.loads(raw)
+    items = keys.decode_chunk(raw)
     intake = _State.intake
     intake.take(len(items))
 
@@ -91,7 +91,7 @@ def report_lost(job, connection: Redis, exc_type, exc_value, traceback) -> None:
     if raw is None:  # every reply went out (or the chunk outlived its keep): nothing to report
         return
     message = f"the worker running this item failed and its retry failed too ({exc_type.__name__})"
-    for item in wire.loads(raw):
+    for item in keys.decode_chunk(raw):
         error = {"code": "worker_lost", "message": message, "retry_after_s": 1, "status": 503}
         connection.rpush(reply_to, keys.encode_reply(item["rid"], item["i"], error=error))
     _settle(connection, reply_to, chunk)
