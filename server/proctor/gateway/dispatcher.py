@@ -130,33 +130,32 @@ class Dispatcher:
         """One RQ job per chunk, in one transaction with the chunk's submissions, which the job
         names by key (keys.chunk_key); they are kept through the job's wait in the queue and a
         retry, and the worker removes them once every reply is out."""
-        chunk = _chunk_size(len(items), chunks)
+        chunk, stretch = _chunk_size(len(items), chunks), self.settings.load_stretch
         jobs = []
-        pipe = self.redis.pipeline()
-        for start in range(0, len(items), chunk):
-            part = items[start : start + chunk]
-            timeout = int(sum(outer_budget(it["request"]["limits"], self.settings.load_stretch) for it in part) + 30)
-            key = keys.chunk_key(self.queue.name, uuid.uuid4().hex)
-            keep = int(2 * (self.settings.queue_wait_s + timeout + RETRY_DETECTION_S))
-            pipe.set(key, keys.encode_chunk(part), ex=keep)
-            jobs.append(
-                Queue.prepare_data(
-                    keys.JOB_FUNCTION,
-                    args=(self.reply_to, key),
-                    timeout=timeout,
-                    result_ttl=self.settings.result_ttl_s,
-                    failure_ttl=self.settings.result_ttl_s * 12,
-                    retry=Retry(max=1),
-                    on_failure=Callback("proctor.worker.jobs.report_lost"),
-                    description=f"score {len(part)} submission(s)",
+        with self.redis.pipeline() as pipe:
+            for start in range(0, len(items), chunk):
+                part = items[start : start + chunk]
+                timeout = int(sum(outer_budget(it["request"]["limits"], stretch) for it in part) + 30)
+                key = keys.chunk_key(self.queue.name, uuid.uuid4().hex)
+                keep = int(2 * (self.settings.queue_wait_s + timeout + RETRY_DETECTION_S))
+                pipe.set(key, keys.encode_chunk(part), ex=keep)
+                jobs.append(
+                    Queue.prepare_data(
+                        keys.JOB_FUNCTION,
+                        args=(self.reply_to, key),
+                        timeout=timeout,
+                        result_ttl=self.settings.result_ttl_s,
+                        failure_ttl=self.settings.result_ttl_s * 12,
+                        retry=Retry(max=1),
+                        on_failure=Callback("proctor.worker.jobs.report_lost"),
+                        description=f"score {len(part)} submission(s)",
+                    )
                 )
-            )
-        try:
-            with pipe:
+            try:
                 self.queue.enqueue_many(jobs, pipeline=pipe)
                 pipe.execute()
-        except RedisError as exc:
-            raise ApiError(503, "queue_unavailable", f"could not enqueue: {exc}", retry_after_s=2) from exc
+            except RedisError as exc:
+                raise ApiError(503, "queue_unavailable", f"could not enqueue: {exc}", retry_after_s=2) from exc
 
     async def submit(self, requests: list[dict]) -> list[asyncio.Future]:
         """Enqueue resolved requests (split so all workers share them); one future per request."""

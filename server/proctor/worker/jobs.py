@@ -148,7 +148,7 @@ def _run_on_sandbox(job: dict, budget: float) -> dict:
     """Run the job on a sandbox once admitted (worker/intake.py). The sandbox is taken only then,
     so it is the one that finished a job last (the pool is last in, first out), whose supervisor
     is still in the CPU's caches: taken before, every sandbox of the process waited with a job in
-    turn, and each ran one job in 16 (benchmarks/README.md: ~9 % of their CPU)."""
+    turn, and each ran one job in 16 (benchmarks/README.md: ~10 % of their CPU)."""
     pool = _State.pool
     token = secrets.token_hex(16)
     timing = _State.timing
