@@ -8,6 +8,7 @@ running job's RQ heartbeat short-lived, so a process that dies is noticed within
 jobs retried, and it advertises the pool to the gateway.
 """
 
+import gc
 import logging
 import os
 import signal
@@ -114,6 +115,7 @@ def run_worker(settings: Settings, slots: int | None = None) -> None:
     registry = Redis.from_url(settings.redis_url)
     beat = threading.Thread(target=_heartbeat, args=(registry, settings.queue_name, pool_info, workers, stop))
     beat.start()
+    gc.freeze()  # startup's ~70k objects, as in gateway/app.py: a full collection stalled all threads 40-55 ms
     for thread in threads:
         thread.start()
     log.info("worker %s ready with %d warm sandboxes (%s)", name, slots, settings.runtime)
