@@ -1,12 +1,12 @@
 """What each standard piece on the hot path costs, beside the alternative it was chosen over.
 
-The issue asks to measure before picking: JSON encoding (stdlib json vs orjson), the payload
-format of a chunk's submissions in Redis (pickle, as RQ stores its jobs, vs orjson and msgpack), RQ's per-job fork (its
-forking `Worker` vs the `SimpleWorker` Proctor runs), the event loop (asyncio vs uvloop) on the
-gateway's cheapest path, a cache hit, and redis-py's protocol code (hiredis vs its pure-Python
-parser and packer) on a worker's reply. Micro-benchmarks report the best of several rounds, which
-repeats on a noisy machine; the event-loop figure is the best of three alternated medians. Prints a table
-and writes benchmarks/results/pieces.json.
+The issue asks to measure before picking: JSON encoding (stdlib json vs orjson), the payload format
+of a chunk's submissions in Redis (pickle, as RQ stores its jobs, vs orjson and msgpack), RQ's
+per-job fork (its forking `Worker` vs the `SimpleWorker` Proctor runs), the event loop (asyncio vs
+uvloop) on the gateway's cheapest path, a cache hit, and redis-py's protocol code (hiredis vs its
+pure-Python parser and packer) on a worker's reply. Micro-benchmarks report the best of several
+rounds, which repeats on a noisy machine; the event-loop figure is the best of three alternated
+medians. Prints a table and writes benchmarks/results/pieces.json.
 """
 
 import json

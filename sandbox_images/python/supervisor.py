@@ -576,6 +576,7 @@ class Child:
         in_fd = os.memfd_create("stdin")
         os.write(in_fd, stdin)
         os.lseek(in_fd, 0, os.SEEK_SET)
+        # Made before the fork even where unused (`run_batch`): made after, it is a page written while the fork lives.
         wakers = [out_r, err_r, res_r, _wake_r] if big_record else [out_r, err_r, _wake_r]
         self.started = time.perf_counter()
         gc.freeze()  # in the fork, ours stay out of every collection; here they are thawed at once

@@ -8,7 +8,9 @@ wait on the queue, and only while it holds fewer items than it has sandboxes; a 
 counts from the moment its job starts until each of its items is done. Processes with nothing to
 do are then the ones waiting when a batch arrives, and each takes one chunk. (In the instant
 between taking a job and starting it, the next thread may already wait on the queue; it gets a
-job only if no process that waited longer is left, so at worst a busy process takes one more.)
+job only if no process that waited longer is left, so at worst a busy process takes one more:
+HumanEval's 3 chunks on 2 processes go 2 and 1 at once. Holding the turn until the chunk counts
+only sends the third later, still to one process, and bought nothing (benchmarks/README.md).)
 """
 
 import threading
