@@ -206,13 +206,15 @@ def test_timing_repeats_report_a_median(client):
 
 
 def test_a_re_timed_test_is_also_measured_in_reference_loops(client):
-    """`cpu_ref` counts the test's CPU time in units of the supervisor's reference loop: three
-    times the work reads about three times the loops (less a little: loading the candidate)."""
+    """`cpu_ref` counts the test's CPU time in units of the supervisor's reference loop: nine
+    times the work reads about nine times the loops (less a little: loading the candidate). The
+    bounds allow a factor of two either way: a spell of this VM slows a core by up to that much
+    for part of a request (benchmarks/README.md), which the median of five runs mostly hides."""
     code = "def work(n):\n    return sum(i * i for i in range(n))\n"
-    tests = [{"kind": "assert", "code": "work(300_000)"}, {"kind": "assert", "code": "work(900_000)"}]
-    small, large = client.score(code, tests, timing_repeats=3, cache=False).tests
+    tests = [{"kind": "assert", "code": "work(300_000)"}, {"kind": "assert", "code": "work(2_700_000)"}]
+    small, large = client.score(code, tests, timing_repeats=5, cache=False).tests
     assert small.extra["cpu_ref"] > 0 and "ref_ms" not in small.extra
-    assert 2.0 < large.extra["cpu_ref"] / small.extra["cpu_ref"] < 4.0, (small, large)
+    assert 4.5 < large.extra["cpu_ref"] / small.extra["cpu_ref"] < 18.0, (small.extra, large.extra)
 
 
 def test_timing_repeats_take_the_cpus_in_turn(client):
