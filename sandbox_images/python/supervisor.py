@@ -41,6 +41,7 @@ import os
 import resource
 import select
 import signal
+import struct
 import sys
 import time
 import types
@@ -48,6 +49,9 @@ import types
 PR_SET_DUMPABLE = 4
 SOCKET_PATH = "/run/proctor/supervisor.sock"  # the worker unlinks it once we are connected
 SHM_INFO, SEM_INFO, MSG_INFO = 14, 19, 12
+PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+# (AUDIT_ARCH_*, number of mq_open) of the machines the image is built for.
+MQ_OPEN_BY_MACHINE = {"x86_64": (0xC000003E, 240), "aarch64": (0xC00000B7, 180)}
 # Catchable signals that are not faults of our own: blocked in PID 1, unblocked in each test.
 UNTOUCHED = {
     signal.SIGKILL,
@@ -94,6 +98,7 @@ _dumps_reply = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encod
 def main() -> None:
     global _wake_r, _wake_w, _oom_seen, _oom_fd, _fine_cpu_clock, _sandbox_cpu_fd
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    _deny_message_queues()
     worker = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     worker.connect(SOCKET_PATH)
     os.dup2(worker.fileno(), 0)
@@ -748,6 +753,27 @@ def reset_scratch() -> bool:
     for top in SCRATCH_DIRS:
         clean &= _wipe_dir(top)
     return clean and _sysv_objects() == 0
+
+
+def _deny_message_queues() -> None:
+    """Forbid `mq_open` to this process and every fork of it (a seccomp filter; any other
+    architecture's system calls fail too). A POSIX message queue outlives its job in the
+    container's IPC namespace, and unlike SysV objects it cannot be counted without mounting
+    the mqueue filesystem; the filter holds under gVisor, which ignores RLIMIT_MSGQUEUE."""
+    arch, mq_open = MQ_OPEN_BY_MACHINE[os.uname().machine]
+    program = (
+        (0x20, 0, 0, 4),  # load the architecture
+        (0x15, 0, 3, arch),  # not ours: to EPERM
+        (0x20, 0, 0, 0),  # load the system call's number
+        (0x54, 0, 0, 0xBFFFFFFF),  # less x32's bit
+        (0x15, 0, 1, mq_open),  # mq_open: to EPERM, anything else allowed
+        (0x06, 0, 0, 0x00050000 | 1),  # SECCOMP_RET_ERRNO | EPERM
+        (0x06, 0, 0, 0x7FFF0000),  # SECCOMP_RET_ALLOW
+    )
+    filters = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *op) for op in program))
+    fprog = struct.pack("HxxxxxxP", len(program), ctypes.addressof(filters))
+    if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) or _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, fprog, 0, 0):
+        raise OSError(ctypes.get_errno(), "could not install the seccomp filter")
 
 
 def _sysv_objects() -> int:

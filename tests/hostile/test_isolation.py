@@ -59,6 +59,22 @@ def test_sysv_shared_memory_does_not_reach_the_next_job(sandboxed):
     assert sandboxed.score(lookup, [{"kind": "call", "function": "lookup", "expected": False}]).category == "passed"
 
 
+def test_posix_message_queues_do_not_reach_the_next_job(sandboxed):
+    """A POSIX message queue outlives its job in the container's IPC namespace, where the
+    supervisor cannot count it: its seccomp filter keeps any from being created."""
+    libc = "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+    create = libc + (
+        "def create():\n"
+        "    fd = libc.mq_open(b'/planted', os.O_CREAT | os.O_RDWR, 0o666, None)\n"
+        "    return fd >= 0 and libc.mq_send(fd, b'job 1', 5, 0) == 0\n"
+    )
+    lookup = libc + "def lookup():\n    return libc.mq_open(b'/planted', os.O_RDONLY) >= 0\n"
+    created = sandboxed.score(create, [{"kind": "call", "function": "create", "expected": False}])
+    assert created.category == "passed", created.tests[0]
+    found = sandboxed.score(lookup, [{"kind": "call", "function": "lookup", "expected": False}])
+    assert found.category == "passed", found.tests[0]
+
+
 def test_concurrent_jobs_do_not_see_each_other(service):
     """Two jobs at once (the shared service has 4 sandboxes): each sees only its own file."""
     code = (
