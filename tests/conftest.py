@@ -5,6 +5,7 @@ Docker is still unreachable the run stops with an error rather than skipping.
 """
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,6 +51,16 @@ def running_service(redis: EmbeddedRedis, workers: int = 2, **overrides: str) ->
     env.update({"PROCTOR_QUEUE_NAME": f"test-{uuid.uuid4().hex[:8]}", **overrides})
     with serving(env, workers) as (url, procs):
         yield Service(url, redis.url, env["PROCTOR_QUEUE_NAME"], env, procs, redis.port)
+
+
+def wait_for(predicate, timeout: float = 60, what: str = "condition") -> None:
+    """Poll `predicate` until it holds; fail after `timeout` seconds (a bound, not a measurement)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -5,6 +5,8 @@ import uuid
 
 import pytest
 
+from tests.conftest import running_service, wait_for
+
 
 def test_live_sandboxes_carry_the_hardening_baseline(service, docker_engine):
     containers = docker_engine.containers.list(filters={"label": f"proctor.queue={service.queue}"})
@@ -81,3 +83,24 @@ def test_a_daemon_does_not_outlive_its_test_or_job(client):
     # One process runs a job's tests by default: the daemon lives until the job ends.
     assert [t.status for t in client.score(code, tests).tests] == ["passed", "failed"]
     assert client.score("x = 1\n", [{"kind": "assert", "code": alone}]).category == "passed"
+
+
+def test_worn_out_sandboxes_are_replaced(redis_server, docker_engine):
+    """After `recycle_after` jobs a sandbox is killed and another started in its place (its start
+    may wait for the process to be idle): a batch that wears out every sandbox still passes, and
+    the pool is whole again afterwards, with none of the first containers left."""
+    with running_service(redis_server, workers=1, PROCTOR_SLOTS="2", PROCTOR_RECYCLE_AFTER="3") as svc:
+
+        def sandboxes() -> set[str]:
+            return {c.id for c in docker_engine.containers.list(filters={"label": f"proctor.queue={svc.queue}"})}
+
+        first = sandboxes()
+        assert len(first) == 2
+        code = "def add(a, b):\n    return a + b\n"
+        subs = [
+            {"code": code + f"# {i}\n", "tests": [{"kind": "assert", "code": "assert add(1, 2) == 3"}]}
+            for i in range(12)
+        ]
+        with svc.client(timeout=120) as client:
+            assert [r.category for r in client.score_many(subs)] == ["passed"] * 12
+        wait_for(lambda: len(now := sandboxes()) == 2 and not now & first, what="two fresh sandboxes")

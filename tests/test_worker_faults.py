@@ -6,7 +6,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 
 import docker
 import httpx
@@ -15,7 +14,7 @@ from redis import Redis
 from rq import Queue
 from rq.registry import FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry
 
-from tests.conftest import running_service
+from tests.conftest import running_service, wait_for
 
 ADD = "def add(a, b):\n    return a + b\n"
 
@@ -24,15 +23,6 @@ def sleepy(seconds: float) -> dict:
     code = f"import time\ntime.sleep({seconds})\n" + ADD
     limits = {"time_s": 30, "test_time_s": 30}
     return {"code": code, "tests": [{"kind": "assert", "code": "assert add(1, 2) == 3"}], "limits": limits}
-
-
-def wait_for(predicate, timeout: float = 60, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def chunks_left(svc) -> list[bytes]:

@@ -37,6 +37,8 @@ GVISOR_PIDS_FACTOR = 4
 RENDEZVOUS_MOUNT = "/run/proctor"
 SOCKET_NAME = "supervisor.sock"
 START_TIMEOUT_S = 30
+REPLACE_WITHIN_S = 5.0  # a discarded sandbox's replacement waits for an idle moment at most this long
+REPLACE_POLL_S = 0.05
 
 
 class SandboxError(RuntimeError):
@@ -209,7 +211,12 @@ class Sandbox:
 
 class SandboxPool:
     """`size` warm sandboxes for one worker process; threads borrow them one job at a time, the
-    one returned last first (its supervisor's memory is the likeliest to be in the CPU's caches)."""
+    one returned last first (its supervisor's memory is the likeliest to be in the CPU's caches).
+
+    A sandbox that is discarded is killed at once, but its replacement starts only when the
+    process runs nothing, when no sandbox is left idle, or REPLACE_WITHIN_S later: starting a
+    container costs ~0.25 s of CPU (dockerd, runc, Python), a third of what HumanEval's whole
+    batch needs, and a batch that paid for it took that much longer (benchmarks/README.md)."""
 
     def __init__(self, settings: Settings, size: int):
         self.settings = settings
@@ -217,8 +224,10 @@ class SandboxPool:
         self.client = docker.from_env(timeout=60)
         self.python_version = ""
         self._idle: queue.LifoQueue[Sandbox] = queue.LifoQueue()
+        self._retired: queue.SimpleQueue[Sandbox] = queue.SimpleQueue()
         for _ in range(size):
             self._idle.put(self._new())
+        threading.Thread(target=self._recycle, daemon=True, name="recycler").start()
 
     def _new(self) -> Sandbox:
         box = Sandbox(self.client, self.settings)
@@ -232,12 +241,28 @@ class SandboxPool:
             raise SandboxError("no sandbox became free in time") from None
 
     def release(self, box: Sandbox, healthy: bool) -> None:
-        """Return a sandbox, or replace it when it cannot be trusted or is worn out."""
+        """Return a sandbox, or have it replaced when it cannot be trusted or is worn out."""
         if healthy and box.jobs_run < self.settings.recycle_after:
             self._idle.put(box)
-            return
-        box.destroy()
-        threading.Thread(target=self._replace, daemon=True).start()
+        else:
+            self._retired.put(box)
+
+    def _recycle(self) -> None:
+        """Kill each retired sandbox, and start its replacement when the process can spare it."""
+        missing: list[float] = []  # when each sandbox still to be replaced left
+        while True:
+            try:
+                box = self._retired.get(timeout=REPLACE_POLL_S if missing else None)
+            except queue.Empty:
+                pass
+            else:
+                box.destroy()
+                missing.append(time.monotonic())
+                continue
+            idle = self._idle.qsize()
+            if idle + len(missing) >= self.size or idle == 0 or time.monotonic() - missing[0] > REPLACE_WITHIN_S:
+                self._replace()
+                missing.pop(0)
 
     def _replace(self) -> None:
         delay = 0.5
