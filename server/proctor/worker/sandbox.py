@@ -248,11 +248,14 @@ class SandboxPool:
             self._retired.put(box)
 
     def _recycle(self) -> None:
-        """Kill each retired sandbox, and start its replacement when the process can spare it."""
+        """Kill each retired sandbox at once, and start its replacement when the process can
+        spare the CPU. A start that fails (Docker down) is tried again later, backing off, while
+        retired sandboxes are still killed as they come: the pool must heal by itself."""
         missing: list[float] = []  # when each sandbox still to be replaced left
+        backoff = 0.0
         while True:
             try:
-                box = self._retired.get(timeout=REPLACE_POLL_S if missing else None)
+                box = self._retired.get(timeout=max(backoff, REPLACE_POLL_S) if missing else None)
             except queue.Empty:
                 pass
             else:
@@ -260,20 +263,16 @@ class SandboxPool:
                 missing.append(time.monotonic())
                 continue
             idle = self._idle.qsize()
-            if idle + len(missing) >= self.size or idle == 0 or time.monotonic() - missing[0] > REPLACE_WITHIN_S:
-                self._replace()
-                missing.pop(0)
-
-    def _replace(self) -> None:
-        delay = 0.5
-        while True:
+            if idle + len(missing) < self.size and idle and time.monotonic() - missing[0] < REPLACE_WITHIN_S:
+                continue  # jobs are running and a sandbox is free: not now
             try:
                 self._idle.put(self._new())
-                return
-            except Exception as exc:  # docker down: keep trying, the pool must heal by itself
-                log.warning("could not start a sandbox (%s); retrying in %.1fs", exc, delay)
-                time.sleep(delay)
-                delay = min(delay * 2, 10)
+            except Exception as exc:
+                backoff = min(max(backoff * 2, 0.5), 10)
+                log.warning("could not start a sandbox (%s); retrying in %.1fs", exc, backoff)
+            else:
+                missing.pop(0)
+                backoff = 0.0
 
     def purge_dead(self) -> None:
         """After a sandbox failed, check the idle ones too (Docker may have restarted), so the
