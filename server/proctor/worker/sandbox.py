@@ -37,7 +37,7 @@ GVISOR_PIDS_FACTOR = 4
 RENDEZVOUS_MOUNT = "/run/proctor"
 SOCKET_NAME = "supervisor.sock"
 START_TIMEOUT_S = 30
-REPLACE_WITHIN_S = 5.0  # a discarded sandbox's replacement waits for an idle moment at most this long
+REPLACE_WITHIN_S = 1.0  # a discarded sandbox's replacement waits for an idle moment at most this long
 REPLACE_POLL_S = 0.05
 
 
@@ -216,7 +216,8 @@ class SandboxPool:
     A sandbox that is discarded is killed at once, but its replacement starts only when the
     process runs nothing, when no sandbox is left idle, or REPLACE_WITHIN_S later: starting a
     container costs ~0.25 s of CPU (dockerd, runc, Python), a third of what HumanEval's whole
-    batch needs, and a batch that paid for it took that much longer (benchmarks/README.md)."""
+    batch needs, and a batch that paid for it took that much longer (benchmarks/README.md).
+    Under a sustained load the start is postponed, not saved."""
 
     def __init__(self, settings: Settings, size: int):
         self.settings = settings
