@@ -1,14 +1,16 @@
 """A/B the sandbox CPU per job of supervisor variants, without building an image per variant.
 
 Each variant is a supervisor file on this host, run as PID 1 of a real sandbox of one image
-(bind-mounted read-only, as `python3 -I -S -B`; the image runs a compiled copy, so absolute
-figures here run ~0.1 ms higher). Every job runs on every variant's sandbox, in a shuffled order,
-so a slow spell of the machine falls on all of them alike; a round is `--jobs` jobs, and its
-figure per variant is the container's cgroup CPU (cgroup v1 cpuacct) per job. Paired per round,
-the difference of two runs of one file stays within 0.01 ms (A/A), where timing each variant
-in blocks of its own left 0.06 ms of noise. Workloads: trivial jobs of `--tests` tests (in `job`
-isolation, the service's default for them, unless `--isolation test`), or HumanEval's canonical
-solutions (`--humaneval`, all but HumanEval/75, whose 0.2 s of its own would swamp the rest):
+(bind-mounted read-only, as `python3 -I -S -B`). The image runs a compiled copy: give `.pyc`
+files (`py_compile`) to measure as it does, since a `.py` file compiled at PID 1's start leaves
+~2.3 MB more in it, which every fork copies (absolute figures ~0.1 ms higher). Every job runs on
+every variant's sandbox, in a shuffled order, so a slow spell of the machine falls on all of
+them alike; a round is `--jobs` jobs, and its figure per variant is the container's cgroup CPU
+(cgroup v1 cpuacct) per job. Paired per round, the difference of two runs of one file stays
+within 0.01 ms (A/A), where timing each variant in blocks of its own left 0.06 ms of noise.
+Workloads: trivial jobs of `--tests` tests (in `job` isolation, the service's default for them,
+unless `--isolation test`), or HumanEval's canonical solutions (`--humaneval`, all but
+HumanEval/75, whose 0.2 s of its own would swamp the rest):
 
     .venv/bin/python benchmarks/ab_supervisors.py base.py variant.py --rounds 8 --humaneval
 
