@@ -42,24 +42,24 @@ def test_files_and_daemons_do_not_reach_the_next_job(sandboxed):
     assert inspected.category == "passed", inspected.tests[0]
 
 
-def test_sysv_shared_memory_does_not_reach_the_next_job(sandboxed):
-    """A SysV segment, like a POSIX message queue, would outlive its job in the container's IPC
-    namespace: the supervisor's seccomp filter keeps any from being created."""
-    create = (
-        "import ctypes\n"
-        "libc = ctypes.CDLL(None, use_errno=True)\n"
+def test_sysv_ipc_objects_do_not_reach_the_next_job(sandboxed):
+    """A SysV segment, semaphore set or message queue, like a POSIX message queue, would outlive
+    its job in the container's IPC namespace: the supervisor's seccomp filter keeps any from
+    being created."""
+    libc = "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nKEY = 0x5EC2E7\n"
+    create = libc + (
         "def create():\n"
-        "    return libc.shmget(0x5EC2E7, 4096, 0o1666) >= 0\n"
+        "    return [libc.shmget(KEY, 4096, 0o1666) >= 0, libc.semget(KEY, 1, 0o1666) >= 0,\n"
+        "            libc.msgget(KEY, 0o1666) >= 0]\n"
     )
-    lookup = (
-        "import ctypes\n"
-        "libc = ctypes.CDLL(None, use_errno=True)\n"
+    lookup = libc + (
         "def lookup():\n"
-        "    return libc.shmget(0x5EC2E7, 0, 0o666) >= 0\n"
+        "    return [libc.shmget(KEY, 0, 0o666) >= 0, libc.semget(KEY, 0, 0o666) >= 0, libc.msgget(KEY, 0o666) >= 0]\n"
     )
-    created = sandboxed.score(create, [{"kind": "call", "function": "create", "expected": False}])
+    none = [False, False, False]
+    created = sandboxed.score(create, [{"kind": "call", "function": "create", "expected": none}])
     assert created.category == "passed", created.tests[0]
-    found = sandboxed.score(lookup, [{"kind": "call", "function": "lookup", "expected": False}])
+    found = sandboxed.score(lookup, [{"kind": "call", "function": "lookup", "expected": none}])
     assert found.category == "passed", found.tests[0]
 
 
