@@ -2,7 +2,7 @@
 
 Each gateway process blocks on one Redis list of its own (BLMPOP); workers push every finished
 item onto it, and a single listener task takes what has arrived and resolves the waiting requests'
-futures.
+futures. Under load it lets replies gather between takes (Settings.reply_gather_ms).
 """
 
 import asyncio
@@ -30,6 +30,9 @@ MAX_CHUNK = 64  # bounds what a lost worker's retry runs again
 WORKER_CACHE_S = 1.0
 REPLY_BATCH = 256  # replies taken per wake-up of the listener: under load one trip collects many
 RETRY_DETECTION_S = 15.0  # a dead worker's job is noticed (heartbeat TTL + maintenance) and retried
+# Above this many items waiting on the gateway, replies gather between takes (Settings.reply_gather_ms):
+# the last replies of a batch come with fewer waiting, and are taken as they arrive.
+GATHER_ABOVE = 48
 
 
 def _chunk_size(items: int, chunks: int) -> int:
@@ -61,6 +64,7 @@ class Dispatcher:
         self.redis.close()
 
     async def _listen(self) -> None:
+        gather_s = self.settings.reply_gather_ms / 1000
         while True:
             try:
                 await self._listener.send_command("BLMPOP", 5, 1, self.reply_to, "LEFT", "COUNT", REPLY_BATCH)
@@ -76,6 +80,8 @@ class Dispatcher:
                 future = self._pending.pop((message["rid"], message["i"]), None)
                 if future is not None and not future.done():
                     future.set_result(message)
+            if gather_s and len(self._pending) > GATHER_ABOVE:
+                await asyncio.sleep(gather_s)
 
     def _fail_pending(self, message: str) -> None:
         """Jobs and replies may be lost with Redis: answer every waiting request at once with an
