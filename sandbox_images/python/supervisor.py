@@ -396,7 +396,7 @@ class Budget:
         self.end, self._last = now + seconds, now + seconds * self.stretch
         # True while the job's last test runs in a fork of its own: nothing draws on the budget
         # after it, so its wait for a CPU is not credited, and its run delay is read only if it
-        # reaches its limit (0.04 ms a HumanEval job, benchmarks/README.md).
+        # reaches its limit (0.01-0.02 ms a HumanEval job, benchmarks/README.md).
         self.final = False
 
     def credit(self, seconds: float) -> None:

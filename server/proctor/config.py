@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     # While more than `GATHER_ABOVE` (gateway/dispatcher.py) items wait on a gateway, its reply
     # listener lets replies gather this long between takes, so one wake-up serves several: taking
     # each as it came cost the gateway ~0.26 ms a reply and took CPU from the sandboxes (HumanEval
-    # ~3-7 % faster, benchmarks/README.md). 0: each reply is taken as it arrives.
+    # ~3 % faster, benchmarks/README.md). 0: each reply is taken as it arrives.
     reply_gather_ms: float = Field(default=20.0, ge=0.0)
 
     max_body_mb: float = 64.0
