@@ -132,11 +132,10 @@ def main() -> None:
     sys.stdin.reconfigure(encoding="utf-8", errors="surrogateescape")
     sys.stdout.reconfigure(encoding="utf-8", errors="backslashreplace", line_buffering=False)
     sys.stderr.reconfigure(encoding="utf-8", errors="backslashreplace", line_buffering=True)
-    _oom_fd = next((fd for fd in map(_open_or_none, OOM_COUNTERS) if fd >= 0), -1)
-    _pids_fd = next((fd for fd in map(_open_or_none, PIDS_COUNTERS) if fd >= 0), -1)
+    _oom_fd, _pids_fd = _open_first(OOM_COUNTERS), _open_first(PIDS_COUNTERS)
     _oom_seen = _oom_kills()
     _fine_cpu_clock = _cpu_clock_step_ms() < 0.1
-    _sandbox_cpu_fd = next((fd for fd in map(_open_or_none, SANDBOX_CPU_FILES) if fd >= 0), -1)
+    _sandbox_cpu_fd = _open_first(SANDBOX_CPU_FILES)
     _wake_r, _wake_w = os.pipe()
     os.set_blocking(_wake_w, False)
     os.set_blocking(_wake_r, False)
@@ -198,7 +197,8 @@ def run_job(job: dict) -> dict:
     fork, not PID 1."""
     limits, tests = job["limits"], job["tests"]
     budget = Budget(limits["time_s"], float(job.get("load_stretch", 1)))
-    shared = job.get("isolation") == "job" and int(job.get("timing_repeats", 1)) <= 1
+    retimed = int(job.get("timing_repeats", 1)) > 1
+    shared = job.get("isolation") == "job" and not retimed
     reply: dict = {"compile": {"ok": True, "error": None}, "tests": []}
     peak_kb = 0
     clean, stop = True, False
@@ -218,7 +218,7 @@ def run_job(job: dict) -> dict:
         if end - i > 1:
             results = run_batch(job, tests[i:end], limits, budget)
         else:  # a lone test: its own fork isolates it the same, without the go and record round trips
-            budget.final = end == len(tests) and int(job.get("timing_repeats", 1)) <= 1
+            budget.final = end == len(tests) and not retimed
             results = [run_timed(job, tests[i], limits, budget)]
         for result in results:
             peak_kb = max(peak_kb, result.pop("memory_kb", 0))
@@ -459,6 +459,11 @@ class TestClock:
         """The test is over: the job's budget does not count its wait either."""
         used, wall = self.used()
         self.budget.credit(wall - used)
+
+
+def _open_first(paths: tuple[str, ...]) -> int:
+    """The first of `paths` (one per cgroup version) that opens, kept open; -1 where none does."""
+    return next((fd for fd in map(_open_or_none, paths) if fd >= 0), -1)
 
 
 def _open_or_none(path: str) -> int:
