@@ -151,3 +151,26 @@ def test_constructor_rejects_bad_limits() -> None:
     for bad in ({"deadline_s": 0}, {"max_concurrency": 0}, {"batch_size": 0}, {"batch_bytes": 0}):
         with pytest.raises(ValueError, match="must be"):
             ProctorClient(**bad)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "def f():\n    return '\\t'\n",
+        "# überall 例子\nx = '€'\n",
+        "s = '\\\\u00e9'  # a backslash-u in code\n",
+    ],
+)
+def test_encoded_requests_are_compact_json_of_the_same_value(text: str) -> None:
+    """ASCII code takes the fast encoder; code with other text is sent as UTF-8, never as
+    `\\uXXXX` escapes that would double its size against the server's byte limits."""
+    payload = {"code": text, "tests": TESTS}
+    body = _core.encode_json(payload)
+    assert json.loads(body) == payload
+    assert body == json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "\ud800"])
+def test_values_json_cannot_carry_are_refused_before_sending(bad: Any) -> None:
+    with pytest.raises(ValueError, match=r"JSON compliant|surrogate"):  # incl. UnicodeEncodeError
+        _core.encode_json({"code": "x = 1", "args": [bad]})
