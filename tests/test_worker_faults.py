@@ -10,6 +10,7 @@ import threading
 import docker
 import httpx
 from proctor import keys
+from proctor.worker.process import ProctorWorker
 from redis import Redis
 from rq import Queue
 from rq.registry import FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry
@@ -126,3 +127,28 @@ def test_a_killed_workers_sandboxes_end_with_it(redis_server):
         wait_for(lambda: len(sandboxes()) == 2, what="the worker's two sandboxes")
         svc.workers[0].send_signal(signal.SIGKILL)
         wait_for(lambda: not sandboxes(), timeout=30, what="the sandboxes to end")
+
+
+def test_a_worker_refreshes_its_key_by_default_at_most_once_a_second(redis_server):
+    """RQ's default refreshes within a second of the last one are skipped (they cost every job
+    round trips, one between taking it and starting it); a refresh with a job's TTL always goes,
+    and so does the default one after it, so the key never keeps the job's short TTL."""
+    connection = Redis.from_url(redis_server.url)
+    worker = ProctorWorker([Queue("heartbeat-test", connection=connection)], connection=connection, worker_ttl=18)
+    try:
+
+        def beat() -> tuple[bytes, int]:
+            return connection.hget(worker.key, "last_heartbeat"), connection.ttl(worker.key)
+
+        worker.heartbeat()
+        first = beat()
+        worker.heartbeat()
+        assert beat() == first and first[1] > 60  # skipped: the default TTL (worker_ttl + 60 s) stands
+        with connection.pipeline() as pipe:
+            worker.heartbeat(6, pipeline=pipe)
+            pipe.execute()
+        assert 0 < beat()[1] <= 6
+        worker.heartbeat()
+        assert beat()[0] != first[0] and beat()[1] > 60
+    finally:
+        connection.delete(worker.key, worker.executions_key)
