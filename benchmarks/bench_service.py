@@ -47,9 +47,9 @@ def humaneval(client: ProctorClient, rounds: int, queue: str, sandboxes: int) ->
     charge to one. `speedup` is the ratio of the medians; `speedup_paired` the median of each
     round's ratio (a Proctor round and the reference's right after it): where the machine
     changes speed within the run, the two medians can come from different phases, a round's
-    two runs seconds apart rarely do. Before each of the reference's rounds the service has all its `sandboxes`
-    again: one worn out during Proctor's round is replaced once the service is idle
-    (server/proctor/worker/sandbox.py), and that start must not land in the reference's round."""
+    two runs seconds apart rarely do. Before each of the reference's rounds the service has all
+    its `sandboxes` again: one worn out during Proctor's round is replaced once the service is
+    idle (server/proctor/worker/sandbox.py), and that start must not land in the reference's round."""
     tasks = humaneval_tasks()
     canonical = reference_samples(tasks)
     subs = humaneval_batch(tasks, canonical)
