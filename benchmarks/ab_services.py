@@ -22,7 +22,7 @@ import os
 import statistics
 import time
 
-from bench_service import TRIVIAL, humaneval_batch, wait_for_sandboxes
+from bench_service import humaneval_batch, wait_for_sandboxes, warm_up
 from proctor.embedded_redis import EmbeddedRedis
 from proctor.grading.humaneval import humaneval_tasks
 from proctor.grading.tasks import reference_samples
@@ -74,7 +74,7 @@ def main() -> None:
             env.update({"PROCTOR_SLOTS": str(args.slots), **extra})
             url, procs = stack.enter_context(serving(env, args.workers))
             client = stack.enter_context(ProctorClient(url, timeout=600))
-            client.score_many([{**TRIVIAL, "code": f"x = 1  # {i}\n"} for i in range(4 * args.workers * args.slots)])
+            warm_up(client, args.workers * args.slots)
             client.score_many(batch)
             services[name] = (client, procs, queue)
         for round_ in range(args.rounds):

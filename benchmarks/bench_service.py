@@ -32,6 +32,11 @@ IMAGE = os.environ.get("PROCTOR_IMAGE", "proctor-python:latest")
 TRIVIAL = {"code": "x = 1\n", "tests": [{"kind": "assert", "code": "assert x == 1"}], "cache": False}
 
 
+def warm_up(client: ProctorClient, sandboxes: int) -> None:
+    """Every sandbox runs a few trivial jobs, so none runs its first job in a timed workload."""
+    client.score_many([{**TRIVIAL, "code": f"x = 1  # {i}\n"} for i in range(4 * sandboxes)])
+
+
 def humaneval_batch(tasks: dict, samples: list) -> list[dict]:
     """The submissions of HumanEval's workload: uncached, and a test limit that load cannot reach."""
     return [{**s, "limits": {"test_time_s": 10}, "cache": False} for s in as_submissions(tasks, samples)]
@@ -310,8 +315,7 @@ def main() -> None:
             with ProctorClient(url, timeout=600) as client:
                 # Warm: every sandbox has run a job before the first workload is timed, and before
                 # the idle service's memory is taken.
-                warm_up = [{**TRIVIAL, "code": f"x = 1  # {i}\n"} for i in range(4 * args.workers * args.slots)]
-                client.score_many(warm_up)
+                warm_up(client, sandboxes)
                 results["memory"] = memory(procs, queue)
                 results["humaneval"] = humaneval(client, args.humaneval_rounds, queue, sandboxes)
                 results["latency"] = latency(client, args.latency_requests)
